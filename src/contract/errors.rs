@@ -1,0 +1,115 @@
+//! The error table of CONTRACT.md: every code, its HTTP status and its place in the order of checks.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One error code of the contract. Variants are listed in the order the contract checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// Another path.
+    NotFound,
+    /// Another method on the endpoint (sent with `Allow: POST`).
+    MethodNotAllowed,
+    /// The content type is not JSON.
+    UnsupportedMediaType,
+    /// The body is over the server's limit.
+    PayloadTooLarge,
+    /// The caller's identity is missing (when required) or malformed.
+    Unauthorized,
+    /// The body is not JSON, not an object, or breaks a constraint.
+    ValidationError,
+    /// The `clientToken` is bound in this account to a request with other parameters.
+    IdempotentParameterMismatch,
+    /// The first request with this token is still being processed.
+    IdempotencyInProgress,
+    /// A profile of that name already exists in this account.
+    Conflict,
+    /// The account already holds its quota of profiles.
+    QuotaExceeded,
+    /// Never expected.
+    InternalError,
+}
+
+impl ErrorCode {
+    /// Every code, in the contract's order of checks.
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::Unauthorized,
+        ErrorCode::ValidationError,
+        ErrorCode::IdempotentParameterMismatch,
+        ErrorCode::IdempotencyInProgress,
+        ErrorCode::Conflict,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::InternalError,
+    ];
+
+    /// The HTTP status the contract gives this code.
+    pub const fn status(self) -> u16 {
+        match self {
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::ValidationError => 400,
+            ErrorCode::IdempotentParameterMismatch
+            | ErrorCode::IdempotencyInProgress
+            | ErrorCode::Conflict => 409,
+            ErrorCode::QuotaExceeded => 402,
+            ErrorCode::InternalError => 500,
+        }
+    }
+
+    /// The code as it appears on the wire (`VALIDATION_ERROR`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::ValidationError => "VALIDATION_ERROR",
+            ErrorCode::IdempotentParameterMismatch => "IDEMPOTENT_PARAMETER_MISMATCH",
+            ErrorCode::IdempotencyInProgress => "IDEMPOTENCY_IN_PROGRESS",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
+            ErrorCode::InternalError => "INTERNAL_ERROR",
+        }
+    }
+
+    /// Parses a wire code.
+    pub fn parse(code: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == code)
+    }
+
+    /// The default human-readable message for this code.
+    pub const fn default_message(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "No such route; the endpoint is POST /create-connector-profile",
+            ErrorCode::MethodNotAllowed => "Only POST is allowed on this endpoint",
+            ErrorCode::UnsupportedMediaType => "The request body must be sent as application/json",
+            ErrorCode::PayloadTooLarge => "The request body is larger than the server accepts",
+            ErrorCode::Unauthorized => "The caller's account is missing or malformed",
+            ErrorCode::ValidationError => "Invalid request parameters",
+            ErrorCode::IdempotentParameterMismatch => {
+                "The clientToken was already used with other parameters"
+            }
+            ErrorCode::IdempotencyInProgress => {
+                "A request with this clientToken is still in progress; retry"
+            }
+            ErrorCode::Conflict => "A connector profile with this name already exists",
+            ErrorCode::QuotaExceeded => "The account holds its quota of connector profiles",
+            ErrorCode::InternalError => "Internal error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

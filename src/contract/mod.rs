@@ -1,0 +1,50 @@
+//! The transport-free contract core: schemas, validation, typed model, error table, example generator
+//! and the idempotency fingerprint. No HTTP and no async runtime in here; everything else calls it.
+
+pub mod codegen;
+pub mod errors;
+pub mod examples;
+pub mod fingerprint;
+pub mod model;
+pub mod mutate;
+pub mod openapi;
+pub mod redact;
+pub mod schema;
+pub mod validate;
+
+pub use errors::ErrorCode;
+pub use examples::{ExampleGen, Size};
+pub use fingerprint::{Fingerprint, fingerprint};
+pub use model::{CreateConnectorProfileRequest, Created, ErrorEnvelope, SuccessEnvelope};
+pub use mutate::{CaseClass, InvalidCase, invalid_cases};
+pub use schema::{SchemaKind, connector_key, connector_types};
+pub use validate::{Violation, validate, validate_against};
+
+/// The endpoint's path.
+pub const ENDPOINT: &str = "/create-connector-profile";
+/// The header that names the caller's account.
+pub const ACCOUNT_HEADER: &str = "x-account-id";
+/// The account of requests without the header.
+pub const DEFAULT_ACCOUNT: &str = "000000000000";
+/// The default quota of profiles per account.
+pub const DEFAULT_QUOTA: u32 = 100;
+/// How long a client token stays bound (8 hours).
+pub const DEFAULT_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
+
+/// Whether an account id is well formed (12 ASCII digits).
+pub fn is_valid_account(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether a `content-type` header value names JSON (`application/json` or `application/*+json`,
+/// any parameters, any case).
+pub fn is_json_content_type(value: &str) -> bool {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}

@@ -1,0 +1,94 @@
+//! The schemas of `schemas/`, embedded in the binary and compiled once per process.
+
+use jsonschema::Validator;
+use serde_json::Value;
+use std::sync::LazyLock;
+
+/// The request schema, as committed in `schemas/` (generated from the AppFlow model).
+pub const REQUEST_SCHEMA: &str =
+    include_str!("../../schemas/create-connector-profile.request.schema.json");
+/// The success envelope schema.
+pub const SUCCESS_SCHEMA: &str = include_str!("../../schemas/success-envelope.schema.json");
+/// The error envelope schema.
+pub const ERROR_SCHEMA: &str = include_str!("../../schemas/error-envelope.schema.json");
+/// The schema of the runner's JSON report.
+pub const REPORT_SCHEMA: &str = include_str!("../../schemas/report.schema.json");
+
+/// Which of the contract's schemas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    /// The request body of `POST /create-connector-profile`.
+    Request,
+    /// The success envelope.
+    Success,
+    /// The error envelope.
+    Error,
+    /// The runner's JSON report.
+    Report,
+}
+
+impl SchemaKind {
+    /// The schema's text as committed.
+    pub const fn text(self) -> &'static str {
+        match self {
+            SchemaKind::Request => REQUEST_SCHEMA,
+            SchemaKind::Success => SUCCESS_SCHEMA,
+            SchemaKind::Error => ERROR_SCHEMA,
+            SchemaKind::Report => REPORT_SCHEMA,
+        }
+    }
+
+    /// The schema parsed as JSON (parsed once).
+    pub fn value(self) -> &'static Value {
+        static PARSED: LazyLock<[Value; 4]> = LazyLock::new(|| {
+            [
+                SchemaKind::Request,
+                SchemaKind::Success,
+                SchemaKind::Error,
+                SchemaKind::Report,
+            ]
+            .map(|k| serde_json::from_str(k.text()).expect("embedded schema is JSON"))
+        });
+        &PARSED[self as usize]
+    }
+
+    /// The compiled validator (compiled once; format assertions on, so `date-time` is checked).
+    pub fn validator(self) -> &'static Validator {
+        static COMPILED: LazyLock<[Validator; 4]> = LazyLock::new(|| {
+            [
+                SchemaKind::Request,
+                SchemaKind::Success,
+                SchemaKind::Error,
+                SchemaKind::Report,
+            ]
+            .map(|k| {
+                jsonschema::draft202012::options()
+                    .should_validate_formats(true)
+                    .build(k.value())
+                    .expect("embedded schema compiles")
+            })
+        });
+        &COMPILED[self as usize]
+    }
+}
+
+/// The connector types the request schema accepts, in the model's order.
+pub fn connector_types() -> &'static [String] {
+    static TYPES: LazyLock<Vec<String>> = LazyLock::new(|| {
+        SchemaKind::Request.value()["properties"]["connectorType"]["enum"]
+            .as_array()
+            .expect("request schema lists connector types")
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect()
+    });
+    &TYPES
+}
+
+/// The key under `connectorProfileProperties` / `connectorProfileCredentials` that a connector type uses,
+/// or `None` for types whose structures are empty (S3, EventBridge, …). Read from the schema.
+pub fn connector_key(connector_type: &str) -> Option<&'static str> {
+    SchemaKind::Request.value()["properties"]["connectorType"]["x-connector-keys"]
+        .get(connector_type)
+        .and_then(Value::as_str)
+}

@@ -1,0 +1,90 @@
+//! The fast server: the stub's state machine behind a bare hyper HTTP/1.1 server.
+
+use super::core::{Stub, StubRequest};
+use crate::contract;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use std::convert::Infallible;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+async fn serve_one(
+    stub: Arc<Stub>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let max = stub.config().max_body;
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let (bytes, truncated) = if declared.is_some_and(|n| n > max as u64) {
+        (Bytes::new(), true)
+    } else {
+        match Limited::new(body, max).collect().await {
+            Ok(collected) => (collected.to_bytes(), false),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => (Bytes::new(), true),
+            // The client broke off mid-body: answer as for an empty body (it will not read it anyway).
+            Err(_) => (Bytes::new(), false),
+        }
+    };
+    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let sreq = StubRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        content_type: header(hyper::header::CONTENT_TYPE.as_str()),
+        account: header(contract::ACCOUNT_HEADER),
+        account_present: parts.headers.contains_key(contract::ACCOUNT_HEADER),
+        body: &bytes,
+        body_truncated: truncated,
+    };
+    let out = stub.handle(&sreq);
+    let mut builder = Response::builder()
+        .status(out.status)
+        .header(hyper::header::CONTENT_TYPE, out.content_type);
+    if out.allow_post {
+        builder = builder.header(hyper::header::ALLOW, "POST");
+    }
+    if truncated {
+        // The rest of an over-long body is not read; tell the client the connection ends here.
+        builder = builder.header(hyper::header::CONNECTION, "close");
+    }
+    Ok(builder
+        .body(Full::new(out.body))
+        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))))
+}
+
+/// Serves `stub` on `listener` until `shutdown` fires.
+pub async fn serve(listener: TcpListener, stub: Arc<Stub>, mut shutdown: oneshot::Receiver<()>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => {
+                        // Out of file descriptors or similar: back off briefly rather than spin or die.
+                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let stub = stub.clone();
+                tokio::spawn(async move {
+                    let svc = service_fn(move |req| serve_one(stub.clone(), req));
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+}

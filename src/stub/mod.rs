@@ -1,0 +1,136 @@
+//! The contract stub: one transport-free state machine ([`Stub`]) and two thin adapters, a wiremock
+//! [`ContractResponder`] (with [`mount_contract`]) and a fast hyper server ([`start`]).
+
+mod clock;
+mod core;
+mod fast;
+mod fault;
+mod wiremock;
+
+pub use self::clock::{Clock, ManualClock, SystemClock};
+pub use self::core::{ListedProfile, Stub, StubConfig, StubRequest, StubResponse};
+pub use self::fault::{Fault, Faults};
+pub use self::wiremock::{ContractResponder, mount_contract};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Which HTTP server carries the stub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Engine {
+    /// A bare hyper server (the default: roughly twice wiremock's throughput).
+    #[default]
+    Fast,
+    /// A wiremock `MockServer` with the contract mounted.
+    Wiremock,
+}
+
+/// Why the stub could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+enum Running {
+    Fast {
+        shutdown: tokio::sync::oneshot::Sender<()>,
+        task: tokio::task::JoinHandle<()>,
+    },
+    /// Held only to keep the server alive (dropping it stops it).
+    Wiremock(#[allow(dead_code)] Box<::wiremock::MockServer>),
+}
+
+/// A running stub. Dropping it stops the server.
+pub struct StubServer {
+    addr: SocketAddr,
+    stub: Arc<Stub>,
+    running: Option<Running>,
+}
+
+impl std::fmt::Debug for StubServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StubServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl StubServer {
+    /// The address it listens on (the real port when started on port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The state machine behind it (for listing profiles or advancing the clock in tests).
+    pub fn stub(&self) -> &Arc<Stub> {
+        &self.stub
+    }
+
+    /// Stops the server and waits for its accept loop to end.
+    pub async fn shutdown(mut self) {
+        if let Some(Running::Fast { shutdown, task }) = self.running.take() {
+            let _ = shutdown.send(());
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for StubServer {
+    fn drop(&mut self) {
+        if let Some(Running::Fast { shutdown, .. }) = self.running.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Starts a stub on `addr` (port 0 picks a free port) with the given engine.
+pub async fn start(
+    addr: SocketAddr,
+    engine: Engine,
+    stub: Arc<Stub>,
+) -> Result<StubServer, StartError> {
+    let bind_err = |source| StartError::Bind { addr, source };
+    match engine {
+        Engine::Fast => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(bind_err)?;
+            let local = listener.local_addr().map_err(bind_err)?;
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let task = tokio::spawn(fast::serve(listener, stub.clone(), rx));
+            Ok(StubServer {
+                addr: local,
+                stub,
+                running: Some(Running::Fast { shutdown: tx, task }),
+            })
+        }
+        Engine::Wiremock => {
+            let listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
+            let local = listener.local_addr().map_err(bind_err)?;
+            let server = ::wiremock::MockServer::builder()
+                .listener(listener)
+                .disable_request_recording()
+                .start()
+                .await;
+            mount_contract(&server, stub.clone()).await;
+            Ok(StubServer {
+                addr: local,
+                stub,
+                running: Some(Running::Wiremock(Box::new(server))),
+            })
+        }
+    }
+}

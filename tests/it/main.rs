@@ -1,0 +1,4 @@
+//! The one integration-test binary: shared helpers in `helpers`, one module per part of the harness.
+
+mod contract;
+mod helpers;
