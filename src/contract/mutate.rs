@@ -139,8 +139,8 @@ fn wrong_type(schema: &Value) -> Value {
         Some("string") => json!(42),
         Some("integer") | Some("number") => json!("443"),
         Some("boolean") => json!("true"),
-        Some("array") => json!({"not": "a list"}),
-        Some("object") => json!(["not", "an", "object"]),
+        Some("array") => json!({"n": 1}),
+        Some("object") => json!([1, 2, 3]),
         _ => json!(null),
     }
 }

@@ -5,6 +5,17 @@ use serde_json::Value;
 /// What replaces a secret in anything shown to a person.
 pub const REDACTED: &str = "***";
 
+/// Credential values shorter than this are not searched for in responses or scrubbed from text: a
+/// two-letter value would match ordinary words and report leaks that are not there.
+pub const MIN_SCANNED_SECRET: usize = 6;
+
+/// Every credential value a response is searched for (at least [`MIN_SCANNED_SECRET`] characters).
+pub fn scanned_secrets(request: &Value) -> Vec<String> {
+    let mut all = secret_values(request);
+    all.retain(|s| s.chars().count() >= MIN_SCANNED_SECRET);
+    all
+}
+
 /// Every string value under the request's credentials (the values a server must never echo).
 pub fn secret_values(request: &Value) -> Vec<String> {
     let mut out = Vec::new();

@@ -8,7 +8,7 @@ use crate::contract::{
 };
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasher, RandomState};
@@ -150,6 +150,35 @@ pub struct Stub {
     shared_count: AtomicU32,
     /// Only with the pattern faults: a schema derived from the real one.
     faulty_validator: Option<jsonschema::Validator>,
+    /// Only with the racy faults: the window between check and insert.
+    window: RaceWindow,
+}
+
+/// The racy faults' window between check and insert. A request waits in it until another request has
+/// entered too (or 100 ms pass), so concurrent requests really do overlap: the race that a non-atomic
+/// implementation loses sometimes, lost every time.
+#[derive(Debug, Default)]
+struct RaceWindow {
+    /// Per account: how many requests have entered the window.
+    entered: Mutex<HashMap<u64, u64>>,
+    cv: Condvar,
+}
+
+impl RaceWindow {
+    fn pass(&self, account: u64) {
+        let mut entered = self.entered.lock();
+        let mine = {
+            let n = entered.entry(account).or_default();
+            *n += 1;
+            *n
+        };
+        self.cv.notify_all();
+        let _ = self.cv.wait_while_for(
+            &mut entered,
+            |e| e.get(&account) == Some(&mine),
+            Duration::from_millis(100),
+        );
+    }
 }
 
 const SHARDS: usize = 64;
@@ -216,6 +245,7 @@ impl Stub {
             shared_names: Mutex::new(HashSet::new()),
             shared_count: AtomicU32::new(0),
             faulty_validator,
+            window: RaceWindow::default(),
         }
     }
 
@@ -516,7 +546,7 @@ impl Stub {
         if faults.has(Fault::RacyToken) || faults.has(Fault::RacyQuota) {
             // The deliberate window between check and insert that an atomic store never has.
             drop(shard);
-            std::thread::sleep(Duration::from_millis(5));
+            self.window.pass(account);
             shard = self.shard(account).lock();
         }
         let acc = shard.accounts.entry(account).or_default();

@@ -21,9 +21,10 @@ pub enum Fault {
     SharedQuota,
     /// Profile names are unique across all accounts instead of per account.
     SharedNames,
-    /// The token check and the insert are not atomic (a pause between them).
+    /// The token check and the insert are not atomic (a window between them). Fast engine only:
+    /// wiremock serves on one thread with a synchronous responder, so nothing can interleave there.
     RacyToken,
-    /// The quota check and the insert are not atomic (a pause between them).
+    /// The quota check and the insert are not atomic (a window between them). Fast engine only.
     RacyQuota,
     /// Success envelopes lack `created_at`.
     NoCreatedAt,

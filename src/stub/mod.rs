@@ -42,7 +42,7 @@ pub enum StartError {
 enum Running {
     Fast {
         shutdown: tokio::sync::oneshot::Sender<()>,
-        task: tokio::task::JoinHandle<()>,
+        thread: std::thread::JoinHandle<()>,
     },
     /// Held only to keep the server alive (dropping it stops it).
     Wiremock(#[allow(dead_code)] Box<::wiremock::MockServer>),
@@ -79,11 +79,11 @@ impl StubServer {
         &self.stub
     }
 
-    /// Stops the server and waits for its accept loop to end.
+    /// Stops the server and waits for its thread to end.
     pub async fn shutdown(mut self) {
-        if let Some(Running::Fast { shutdown, task }) = self.running.take() {
+        if let Some(Running::Fast { shutdown, thread }) = self.running.take() {
             let _ = shutdown.send(());
-            let _ = task.await;
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
 }
@@ -105,16 +105,36 @@ pub async fn start(
     let bind_err = |source| StartError::Bind { addr, source };
     match engine {
         Engine::Fast => {
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(bind_err)?;
+            // The server owns its runtime (two workers, like the machine's two cores) on its own thread,
+            // as a separate process would: a caller's runtime never competes with it for workers.
+            let listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
+            listener.set_nonblocking(true).map_err(bind_err)?;
             let local = listener.local_addr().map_err(bind_err)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("appflow-stub")
+                .enable_all()
+                .build()
+                .map_err(bind_err)?;
             let (tx, rx) = tokio::sync::oneshot::channel();
-            let task = tokio::spawn(fast::serve(listener, stub.clone(), rx));
+            let served = stub.clone();
+            let thread = std::thread::Builder::new()
+                .name("appflow-stub-accept".into())
+                .spawn(move || {
+                    runtime.block_on(async move {
+                        if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                            fast::serve(listener, served, rx).await;
+                        }
+                    });
+                })
+                .map_err(bind_err)?;
             Ok(StubServer {
                 addr: local,
                 stub,
-                running: Some(Running::Fast { shutdown: tx, task }),
+                running: Some(Running::Fast {
+                    shutdown: tx,
+                    thread,
+                }),
             })
         }
         Engine::Wiremock => {

@@ -1,5 +1,7 @@
 //! The one integration-test binary: shared helpers in `helpers`, one module per part of the harness.
 
+mod check;
 mod contract;
 mod helpers;
+mod hostile;
 mod stub;

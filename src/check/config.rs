@@ -1,0 +1,185 @@
+//! What the runner expects of the target: the contract's codes, statuses, quota and TTL, overridable by a
+//! TOML file (`--contract FILE`) for teams whose service made other choices.
+//!
+//! ```toml
+//! quota = 100            # profiles per account
+//! token_ttl = "8h"       # how long a clientToken stays bound
+//! max_body = "256KiB"    # the server's body limit (a body one byte over it must be refused with 413)
+//! account_header = "X-Account-Id"
+//!
+//! [errors.IDEMPOTENT_PARAMETER_MISMATCH]   # any code of the contract's error table
+//! code = "IdempotentParameterMismatch"
+//! status = 422
+//! ```
+
+use crate::Error;
+use crate::contract::{self, ErrorCode};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One error as the target spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedError {
+    /// The code in the error envelope.
+    pub code: String,
+    /// The HTTP status.
+    pub status: u16,
+}
+
+/// The contract the runner holds the target to.
+#[derive(Debug, Clone)]
+pub struct ContractConfig {
+    /// Profiles per account.
+    pub quota: u32,
+    /// How long a token stays bound.
+    pub token_ttl: Duration,
+    /// The server's body limit in bytes.
+    pub max_body: usize,
+    /// The header naming the account.
+    pub account_header: String,
+    errors: BTreeMap<ErrorCode, ExpectedError>,
+}
+
+impl Default for ContractConfig {
+    fn default() -> Self {
+        ContractConfig {
+            quota: contract::DEFAULT_QUOTA,
+            token_ttl: contract::DEFAULT_TOKEN_TTL,
+            max_body: 256 * 1024,
+            account_header: "X-Account-Id".into(),
+            errors: ErrorCode::ALL
+                .iter()
+                .map(|c| {
+                    (
+                        *c,
+                        ExpectedError {
+                            code: c.as_str().into(),
+                            status: c.status(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawError {
+    code: Option<String>,
+    status: Option<u16>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    quota: Option<u32>,
+    token_ttl: Option<String>,
+    max_body: Option<String>,
+    account_header: Option<String>,
+    #[serde(default)]
+    errors: BTreeMap<String, RawError>,
+}
+
+impl ContractConfig {
+    /// What the target must answer for `code`.
+    pub fn expected(&self, code: ErrorCode) -> &ExpectedError {
+        &self.errors[&code]
+    }
+
+    /// The contract code a target's code stands for, if any.
+    pub fn code_of(&self, wire: &str) -> Option<ErrorCode> {
+        self.errors
+            .iter()
+            .find(|(_, e)| e.code == wire)
+            .map(|(c, _)| *c)
+    }
+
+    /// Whether any error's code differs from the contract's own spelling.
+    pub fn renames_codes(&self) -> bool {
+        self.errors.iter().any(|(c, e)| e.code != c.as_str())
+    }
+
+    /// Parses a `--contract` TOML document.
+    pub fn from_toml(text: &str) -> Result<ContractConfig, Error> {
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| Error::Usage(format!("--contract: {e}")))?;
+        let mut cfg = ContractConfig::default();
+        if let Some(q) = raw.quota {
+            cfg.quota = q;
+        }
+        if let Some(t) = raw.token_ttl {
+            cfg.token_ttl = crate::cli::parse_duration(&t)
+                .map_err(|e| Error::Usage(format!("--contract: token_ttl: {e}")))?;
+        }
+        if let Some(m) = raw.max_body {
+            cfg.max_body = crate::cli::parse_size(&m)
+                .map_err(|e| Error::Usage(format!("--contract: max_body: {e}")))?;
+        }
+        if let Some(h) = raw.account_header {
+            cfg.account_header = h;
+        }
+        for (name, e) in raw.errors {
+            let code = ErrorCode::parse(&name).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--contract: unknown error `{name}` (one of {})",
+                    ErrorCode::ALL.map(|c| c.as_str()).join(", ")
+                ))
+            })?;
+            let slot = cfg.errors.get_mut(&code).expect("every code has a default");
+            if let Some(c) = e.code {
+                slot.code = c;
+            }
+            if let Some(s) = e.status {
+                if !(100..=599).contains(&s) {
+                    return Err(Error::Usage(format!(
+                        "--contract: {name}: status {s} is not an HTTP status"
+                    )));
+                }
+                slot.status = s;
+            }
+        }
+        Ok(cfg)
+    }
+
+    /// Reads `--contract FILE`.
+    pub fn load(path: &std::path::Path) -> Result<ContractConfig, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            what: "cannot read the contract file",
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_codes_statuses_and_numbers() {
+        let cfg = ContractConfig::from_toml(
+            "quota = 5\ntoken_ttl = \"1h\"\n[errors.IDEMPOTENT_PARAMETER_MISMATCH]\ncode = \"Mismatch\"\nstatus = 422\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.quota, 5);
+        assert_eq!(cfg.token_ttl, Duration::from_secs(3600));
+        let e = cfg.expected(ErrorCode::IdempotentParameterMismatch);
+        assert_eq!((e.code.as_str(), e.status), ("Mismatch", 422));
+        assert_eq!(
+            cfg.code_of("Mismatch"),
+            Some(ErrorCode::IdempotentParameterMismatch)
+        );
+        assert_eq!(cfg.expected(ErrorCode::Conflict).status, 409);
+        assert!(cfg.renames_codes());
+    }
+
+    #[test]
+    fn rejects_unknown_names_and_members() {
+        assert!(ContractConfig::from_toml("[errors.NOPE]\nstatus = 400\n").is_err());
+        assert!(ContractConfig::from_toml("quotas = 5\n").is_err());
+        assert!(ContractConfig::from_toml("[errors.CONFLICT]\nstatus = 42\n").is_err());
+    }
+}

@@ -1,0 +1,361 @@
+//! The runner's side of the wire: one shared client, bounded reads, per-request timeouts, and the
+//! redacted views of each exchange that failure messages show.
+
+use crate::contract::redact::{REDACTED, redact_request};
+use bytes::{Bytes, BytesMut};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// At most this much of a response body is read; the rest is dropped (an endless body cannot hang us).
+pub const MAX_READ: usize = 1024 * 1024;
+
+/// Where the runner sends requests.
+#[derive(Debug)]
+pub struct Target {
+    client: reqwest::Client,
+    base: String,
+    admin: Option<String>,
+    extra: HeaderMap,
+    account_header: HeaderName,
+    timeout: Duration,
+    /// Values that must never be shown: the `-H` header values.
+    header_secrets: Vec<String>,
+}
+
+/// What was sent.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The method.
+    pub method: reqwest::Method,
+    /// The URL.
+    pub url: String,
+    /// The account header's value, if sent.
+    pub account: Option<String>,
+    /// The content type, if sent.
+    pub content_type: Option<String>,
+    /// The raw body.
+    pub body: Bytes,
+    /// Credential values in the body (never shown; a response must not contain them).
+    pub secrets: Arc<Vec<String>>,
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The status code.
+    pub status: u16,
+    /// The `content-type` header.
+    pub content_type: Option<String>,
+    /// All headers, as text (`name: value` lines).
+    pub headers: String,
+    /// The `allow` header.
+    pub allow: Option<String>,
+    /// The body (at most [`MAX_READ`] bytes).
+    pub body: Bytes,
+    /// Whether the body was longer than what was read.
+    pub truncated: bool,
+    /// The body parsed as JSON, if it was.
+    pub json: Option<Value>,
+}
+
+/// One request and its outcome.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The request.
+    pub sent: Sent,
+    /// The response, or why there was none.
+    pub result: Result<Received, String>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}… ({} more characters)", s.chars().count() - max)
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+impl Target {
+    /// A target at `base` (no trailing slash needed), with extra headers sent on every request.
+    pub fn new(
+        base: &str,
+        admin: Option<&str>,
+        extra: Vec<(HeaderName, HeaderValue)>,
+        account_header: &str,
+        timeout: Duration,
+    ) -> Result<Target, String> {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .connect_timeout(timeout)
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        let header_secrets = extra
+            .iter()
+            .filter_map(|(_, v)| v.to_str().ok())
+            .filter(|v| v.len() >= 3)
+            .map(str::to_owned)
+            .collect();
+        let mut map = HeaderMap::new();
+        for (k, v) in extra {
+            map.append(k, v);
+        }
+        Ok(Target {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            admin: admin.map(|a| a.trim_end_matches('/').to_owned()),
+            extra: map,
+            account_header: HeaderName::from_bytes(account_header.as_bytes())
+                .map_err(|_| format!("`{account_header}` is not a header name"))?,
+            timeout,
+            header_secrets,
+        })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The admin base URL, if the target has the stub's admin routes.
+    pub fn admin(&self) -> Option<&str> {
+        self.admin.as_deref()
+    }
+
+    /// The account header's name.
+    pub fn account_header(&self) -> &str {
+        self.account_header.as_str()
+    }
+
+    /// A request to the endpoint (`path` relative to the base).
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        account: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<Bytes>,
+        secrets: Arc<Vec<String>>,
+    ) -> Sent {
+        Sent {
+            method,
+            url: format!("{}{path}", self.base),
+            account: account.map(str::to_owned),
+            content_type: content_type.map(str::to_owned),
+            body: body.into(),
+            secrets,
+        }
+    }
+
+    /// Sends `sent` and reads at most [`MAX_READ`] bytes of the answer, all within the timeout.
+    pub async fn exchange(&self, sent: Sent) -> Exchange {
+        let start = Instant::now();
+        let result = match tokio::time::timeout(self.timeout, self.send(&sent)).await {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "no complete response within the timeout of {:?}",
+                self.timeout
+            )),
+        };
+        Exchange {
+            sent,
+            result,
+            elapsed: start.elapsed(),
+        }
+    }
+
+    async fn send(&self, sent: &Sent) -> Result<Received, String> {
+        let mut req = self
+            .client
+            .request(sent.method.clone(), &sent.url)
+            .headers(self.extra.clone())
+            .body(sent.body.clone());
+        if let Some(a) = &sent.account {
+            req = req.header(&self.account_header, a);
+        }
+        if let Some(ct) = &sent.content_type {
+            req = req.header(reqwest::header::CONTENT_TYPE, ct);
+        }
+        let mut resp = req.send().await.map_err(|e| describe(&e))?;
+        let status = resp.status().as_u16();
+        let header = |n: reqwest::header::HeaderName| {
+            resp.headers()
+                .get(n)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let allow = header(reqwest::header::ALLOW);
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", String::from_utf8_lossy(v.as_bytes())))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut body = BytesMut::new();
+        let mut truncated = false;
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = MAX_READ - body.len();
+                    if chunk.len() > room {
+                        body.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(format!("the response body broke off: {}", describe(&e))),
+            }
+        }
+        let body = body.freeze();
+        let json = if truncated {
+            None
+        } else {
+            serde_json::from_slice(&body).ok()
+        };
+        Ok(Received {
+            status,
+            content_type,
+            headers,
+            allow,
+            body,
+            truncated,
+            json,
+        })
+    }
+
+    /// An admin call (GET or POST/PUT with a JSON body) on the stub's admin routes.
+    pub async fn admin_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let admin = self.admin.as_deref().ok_or("no --admin-url was given")?;
+        let mut req = self.client.request(method, format!("{admin}{path}"));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.map_err(|e| describe(&e))?;
+        let status = resp.status();
+        let v: Value = resp
+            .json()
+            .await
+            .map_err(|e| format!("admin {path}: {}", describe(&e)))?;
+        if status.is_success() {
+            Ok(v)
+        } else {
+            Err(format!("admin {path} answered {status}: {v}"))
+        }
+    }
+
+    /// Replaces every secret (credential values, `-H` values) in `text` with `***`.
+    pub fn scrub(&self, text: &str, secrets: &[String]) -> String {
+        let mut out = text.to_owned();
+        for s in secrets.iter().chain(&self.header_secrets) {
+            if !s.is_empty() && out.contains(s.as_str()) {
+                out = out.replace(s.as_str(), REDACTED);
+            }
+        }
+        out
+    }
+
+    /// The request as a person may see it: credentials and header values redacted.
+    pub fn show_request(&self, sent: &Sent) -> String {
+        let body = match serde_json::from_slice::<Value>(&sent.body) {
+            Ok(v) => redact_request(&v).to_string(),
+            Err(_) => clip(&String::from_utf8_lossy(&sent.body), 300),
+        };
+        let mut out = format!("{} {}", sent.method, sent.url);
+        if let Some(a) = &sent.account {
+            out.push_str(&format!("\n{}: {a}", self.account_header));
+        }
+        if let Some(ct) = &sent.content_type {
+            out.push_str(&format!("\ncontent-type: {ct}"));
+        }
+        for (k, _) in &self.extra {
+            out.push_str(&format!("\n{k}: {REDACTED}"));
+        }
+        out.push_str(&format!("\n\n{}", clip(&body, 2000)));
+        self.scrub(&out, &sent.secrets)
+    }
+
+    /// The response as a person may see it (clipped, secrets redacted).
+    pub fn show_response(&self, ex: &Exchange) -> String {
+        match &ex.result {
+            Err(e) => format!("(no response: {e})"),
+            Ok(r) => {
+                let mut text = format!("HTTP {}\n{}\n\n", r.status, r.headers);
+                text.push_str(&clip(&String::from_utf8_lossy(&r.body), 2000));
+                if r.truncated {
+                    text.push_str(&format!("\n(body cut after {MAX_READ} bytes)"));
+                }
+                self.scrub(&text, &ex.sent.secrets)
+            }
+        }
+    }
+
+    /// A curl command line that sends the same request (credentials and header values redacted).
+    pub fn curl(&self, sent: &Sent) -> String {
+        let mut parts = vec![
+            "curl -sS -i".to_owned(),
+            format!("-X {}", sent.method),
+            shell_quote(&sent.url),
+        ];
+        if let Some(a) = &sent.account {
+            parts.push(format!(
+                "-H {}",
+                shell_quote(&format!("{}: {a}", self.account_header))
+            ));
+        }
+        if let Some(ct) = &sent.content_type {
+            parts.push(format!(
+                "-H {}",
+                shell_quote(&format!("content-type: {ct}"))
+            ));
+        }
+        for (k, _) in &self.extra {
+            parts.push(format!("-H {}", shell_quote(&format!("{k}: {REDACTED}"))));
+        }
+        if !sent.body.is_empty() {
+            let body = match serde_json::from_slice::<Value>(&sent.body) {
+                Ok(v) => redact_request(&v).to_string(),
+                Err(_) if sent.body.len() > 2000 => {
+                    format!("<{} bytes, not shown>", sent.body.len())
+                }
+                Err(_) => String::from_utf8_lossy(&sent.body).into_owned(),
+            };
+            parts.push(format!("--data-raw {}", shell_quote(&body)));
+        }
+        self.scrub(&parts.join(" "), &sent.secrets)
+    }
+}
+
+/// A transport error with its causes (reqwest's Display alone says little).
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut msg = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        e.to_string()
+    };
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
+}

@@ -1,0 +1,75 @@
+//! The JUnit XML report (quick-junit): one test suite per group, one test case per check.
+
+use super::{Report, Status};
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The failure text of a check: every listed failure with expected, actual, request, response, curl.
+pub fn failure_text(check: &super::CheckResult) -> String {
+    let mut out = String::new();
+    for f in &check.failures {
+        out.push_str(&format!("- {}\n", f.message));
+        for (label, v) in [("expected", &f.expected), ("actual", &f.actual)] {
+            if let Some(v) = v {
+                out.push_str(&format!("  {label}: {v}\n"));
+            }
+        }
+        if let Some(r) = &f.request {
+            out.push_str(&format!("  request:\n    {}\n", r.replace('\n', "\n    ")));
+        }
+        if let Some(r) = &f.response {
+            out.push_str(&format!("  response:\n    {}\n", r.replace('\n', "\n    ")));
+        }
+        if let Some(c) = &f.curl {
+            out.push_str(&format!("  reproduce: {c}\n"));
+        }
+    }
+    if check.unlisted_failures > 0 {
+        out.push_str(&format!(
+            "… and {} more failures\n",
+            check.unlisted_failures
+        ));
+    }
+    out
+}
+
+/// The report as JUnit XML.
+pub fn render(report: &Report) -> String {
+    let mut junit = quick_junit::Report::new("appflow-harness");
+    junit.set_time(Duration::from_millis(report.duration_ms));
+    let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
+    for check in &report.checks {
+        let status = match check.status {
+            Status::Passed => TestCaseStatus::success(),
+            Status::Skipped => {
+                let mut s = TestCaseStatus::skipped();
+                if let Some(r) = &check.skip_reason {
+                    s.set_message(r.as_str());
+                }
+                s
+            }
+            Status::Failed => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let first = check
+                    .failures
+                    .first()
+                    .map(|f| f.message.as_str())
+                    .unwrap_or("failed");
+                s.set_message(first);
+                s.set_type("contract violation");
+                s.set_description(failure_text(check));
+                s
+            }
+        };
+        let mut case = TestCase::new(check.id.as_str(), status);
+        case.set_classname(format!("appflow-harness.{}", check.group));
+        case.set_time(Duration::from_millis(check.duration_ms));
+        suites
+            .entry(check.group.as_str())
+            .or_insert_with(|| TestSuite::new(check.group.as_str()))
+            .add_test_case(case);
+    }
+    junit.add_test_suites(suites.into_values());
+    junit.to_string().unwrap_or_default()
+}

@@ -1,0 +1,159 @@
+//! The run's result as data ([`Report`]), apart from its renderings: `text` (live progress and summary),
+//! `json` (a published wire format, `schemas/report.schema.json`), `junit` and `markdown`.
+
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+
+/// One failed expectation, with everything needed to see why (secrets redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failure {
+    /// What went wrong.
+    pub message: String,
+    /// What the contract expects.
+    pub expected: Option<String>,
+    /// What the target did.
+    pub actual: Option<String>,
+    /// The request (credentials and `-H` values redacted).
+    pub request: Option<String>,
+    /// The response (clipped, secrets redacted).
+    pub response: Option<String>,
+    /// A curl line that sends the same request (redacted values must be filled in).
+    pub curl: Option<String>,
+}
+
+/// How a check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every expectation held.
+    Passed,
+    /// At least one expectation failed.
+    Failed,
+    /// Not run (see `skip_reason`).
+    Skipped,
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckResult {
+    /// Stable ID (`group.name`).
+    pub id: String,
+    /// The group (the ID up to the dot).
+    pub group: String,
+    /// What the check proves.
+    pub description: String,
+    /// How it ended.
+    pub status: Status,
+    /// Why it was skipped.
+    pub skip_reason: Option<String>,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+    /// Requests it sent.
+    pub requests: u64,
+    /// For repeated race checks: runs and failed runs.
+    pub runs: Option<Runs>,
+    /// Failures listed (at most 12).
+    pub failures: Vec<Failure>,
+    /// Failures beyond those listed.
+    pub unlisted_failures: u64,
+}
+
+/// How many of the repeated runs of a race check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runs {
+    /// Runs made.
+    pub total: u32,
+    /// Runs with a failure.
+    pub failed: u32,
+}
+
+/// Counts over the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// Checks in the report.
+    pub total: u32,
+    /// Passed.
+    pub passed: u32,
+    /// Failed.
+    pub failed: u32,
+    /// Skipped.
+    pub skipped: u32,
+    /// Requests sent.
+    pub requests: u64,
+}
+
+/// The whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// `appflow-harness`.
+    pub tool: String,
+    /// The harness's version.
+    pub version: String,
+    /// The base URL checked (`embedded stub` details in `target_note`).
+    pub target: String,
+    /// When the run started (RFC 3339).
+    pub started_at: String,
+    /// Wall time of the run in milliseconds.
+    pub duration_ms: u64,
+    /// The seed of generated cases.
+    pub seed: u64,
+    /// Counts.
+    pub summary: Summary,
+    /// Every selected check, in catalogue order.
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    /// Whether every check that ran passed (and at least one ran).
+    pub fn passed(&self) -> bool {
+        self.summary.failed == 0 && self.summary.passed > 0
+    }
+
+    /// The failed checks.
+    pub fn failed(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| c.status == Status::Failed)
+    }
+}
+
+/// A report format for `--report FORMAT=PATH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `schemas/report.schema.json`.
+    Json,
+    /// JUnit XML.
+    Junit,
+    /// Markdown for a PR comment.
+    Markdown,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(Format::Json),
+            "junit" => Ok(Format::Junit),
+            "markdown" | "md" => Ok(Format::Markdown),
+            other => Err(format!(
+                "unknown report format `{other}` (json, junit, markdown)"
+            )),
+        }
+    }
+}
+
+/// Renders the report in `format`.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Json => json::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+    }
+}

@@ -1,0 +1,160 @@
+//! `check --snapshots DIR`: every exchange of the run, normalized and secret-free, as insta snapshot
+//! files, one per check. A file whose content is unchanged is left alone; a changed or new one is
+//! written as `NAME.snap.new` beside it, so `cargo insta review` (or `cargo insta accept`) in the team's
+//! own repository shows exactly what changed.
+
+use super::http::{Exchange, Target};
+use crate::Error;
+use crate::contract::redact::redact_request;
+use serde_json::Value;
+use std::path::Path;
+
+/// Replaces the values that change from run to run (ids, times, accounts, the run prefix).
+pub fn normalize_response(v: &Value, account: Option<&str>) -> Value {
+    let mut v = v.clone();
+    if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
+        for (k, val) in data.iter_mut() {
+            match k.as_str() {
+                "id" => *val = Value::String("[id]".into()),
+                "created_at" => *val = Value::String("[created_at]".into()),
+                _ => {}
+            }
+        }
+    }
+    normalize_strings(&mut v, account);
+    v
+}
+
+fn normalize_str(s: &str, account: Option<&str>) -> String {
+    let mut out = s.to_owned();
+    if let Some(a) = account.filter(|a| !a.is_empty()) {
+        out = out.replace(a, "[account]");
+    }
+    // The run prefix `ah-XXXXXX-` differs per run.
+    let mut result = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(pos) = rest.find("ah-") {
+        result.push_str(&rest[..pos]);
+        let tail = &rest[pos + 3..];
+        if tail.len() > 7
+            && tail.as_bytes()[6] == b'-'
+            && tail[..6].bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            result.push_str("ah-[run]-");
+            rest = &tail[7..];
+        } else {
+            result.push_str("ah-");
+            rest = tail;
+        }
+    }
+    result.push_str(rest);
+    result
+}
+
+fn normalize_strings(v: &mut Value, account: Option<&str>) {
+    match v {
+        Value::String(s) => *s = normalize_str(s, account),
+        Value::Array(items) => items.iter_mut().for_each(|i| normalize_strings(i, account)),
+        Value::Object(map) => map.values_mut().for_each(|i| normalize_strings(i, account)),
+        _ => {}
+    }
+}
+
+/// One exchange as review text: the request (redacted) and the normalized response.
+pub fn render_exchange(target: &Target, ex: &Exchange) -> String {
+    let account = ex.sent.account.as_deref();
+    let path = ex
+        .sent
+        .url
+        .strip_prefix(target.base())
+        .unwrap_or(&ex.sent.url);
+    let mut out = format!(">>> {} {path}\n", ex.sent.method);
+    if account.is_some() {
+        out.push_str(&format!("{}: [account]\n", target.account_header()));
+    }
+    if let Some(ct) = &ex.sent.content_type {
+        out.push_str(&format!("content-type: {ct}\n"));
+    }
+    let body = match serde_json::from_slice::<Value>(&ex.sent.body) {
+        Ok(v) => {
+            let mut v = redact_request(&v);
+            normalize_strings(&mut v, account);
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        }
+        Err(_) if ex.sent.body.len() > 200 => {
+            format!("<{} bytes that are not JSON>", ex.sent.body.len())
+        }
+        Err(_) => normalize_str(&String::from_utf8_lossy(&ex.sent.body), account),
+    };
+    if !ex.sent.body.is_empty() {
+        out.push_str(&format!("\n{body}\n"));
+    }
+    match &ex.result {
+        Err(e) => out.push_str(&format!(
+            "<<< no response ({})\n",
+            e.split(':').next().unwrap_or(e)
+        )),
+        Ok(r) => {
+            out.push_str(&format!(
+                "<<< {} {}\n",
+                r.status,
+                r.content_type.as_deref().unwrap_or("(no content-type)")
+            ));
+            if let Some(allow) = &r.allow {
+                out.push_str(&format!("allow: {allow}\n"));
+            }
+            let text = match &r.json {
+                Some(v) => serde_json::to_string_pretty(&normalize_response(v, account))
+                    .unwrap_or_default(),
+                None => normalize_str(
+                    &String::from_utf8_lossy(&r.body[..r.body.len().min(500)]),
+                    account,
+                ),
+            };
+            out.push_str(&format!("{text}\n"));
+        }
+    }
+    target.scrub(&out, &ex.sent.secrets)
+}
+
+/// Writes one snapshot per check into `dir`; returns how many files were new or changed.
+pub fn write(dir: &Path, target: &Target, checks: &[(&str, &[Exchange])]) -> Result<usize, Error> {
+    let io = |what, path: &Path| {
+        let path = path.display().to_string();
+        move |source| Error::Io { what, path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io("cannot create the snapshot folder", dir))?;
+    let mut changed = 0;
+    for (id, exchanges) in checks {
+        if exchanges.is_empty() {
+            continue;
+        }
+        // Concurrent requests finish in any order: sort so that an unchanged target gives the same text.
+        let mut parts: Vec<String> = exchanges
+            .iter()
+            .map(|e| render_exchange(target, e))
+            .collect();
+        parts.sort();
+        let content = parts.join("\n");
+        let name = format!(
+            "appflow_harness__{}",
+            id.replace('.', "__").replace('-', "_")
+        );
+        let snap = dir.join(format!("{name}.snap"));
+        let new = dir.join(format!("{name}.snap.new"));
+        let file =
+            format!("---\nsource: appflow-harness check\nexpression: \"{id}\"\n---\n{content}");
+        let existing = std::fs::read_to_string(&snap).ok();
+        let same = existing
+            .as_deref()
+            .and_then(|e| e.split_once("\n---\n"))
+            .is_some_and(|(_, body)| body.trim_end() == content.trim_end());
+        if same {
+            let _ = std::fs::remove_file(&new);
+        } else {
+            std::fs::write(&new, file).map_err(io("cannot write a snapshot", &new))?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}

@@ -1,0 +1,416 @@
+//! The conformance runner: passes the stub, catches every fault, reports as documented, survives
+//! hostile servers, and exits 0/1/2 as the README says.
+
+use crate::hostile::{Behaviour, spawn};
+use appflow_harness::check::{self, CheckOptions, Report, Status};
+use appflow_harness::cli::{Cli, Command};
+use clap::Parser;
+
+/// Parses a `check` command line into validated options (as `main` would).
+pub fn options(args: &[&str]) -> CheckOptions {
+    let mut argv = vec!["appflow-harness", "check", "--quiet"];
+    argv.extend_from_slice(args);
+    match Cli::try_parse_from(argv).expect("arguments parse").command {
+        Command::Check(a) => a.validate().expect("options are valid"),
+        _ => unreachable!(),
+    }
+}
+
+pub async fn run(args: &[&str]) -> Report {
+    let opts = options(args);
+    // A liveness guard, not a timing assertion: a hung run fails here instead of hanging CI.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        check::run(&opts, &|_| {}),
+    )
+    .await
+    .expect("the run finishes")
+    .expect("the harness runs")
+}
+
+fn failed_ids(r: &Report) -> Vec<&str> {
+    r.failed().map(|c| c.id.as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_fast_stub_passes_every_check() {
+    let r = run(&[]).await;
+    assert_eq!(
+        failed_ids(&r),
+        Vec::<&str>::new(),
+        "{:#?}",
+        r.failed().collect::<Vec<_>>()
+    );
+    assert_eq!(r.summary.skipped, 0);
+    assert_eq!(r.summary.total as usize, check::checks::catalogue().len());
+    assert!(r.summary.requests > 1500, "{} requests", r.summary.requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_wiremock_stub_passes_every_check() {
+    let r = run(&["--engine", "wiremock"]).await;
+    assert_eq!(
+        failed_ids(&r),
+        Vec::<&str>::new(),
+        "{:#?}",
+        r.failed().collect::<Vec<_>>()
+    );
+}
+
+/// The README's table: each fault mode of the stub, and the check named for it.
+pub const FAULT_TABLE: &[(&str, &str)] = &[
+    ("ignore-token", "idempotency.replay-same-response"),
+    ("new-id-on-replay", "idempotency.replay-same-response"),
+    ("accept-mismatch", "mismatch.connection-mode"),
+    ("wrong-mismatch-code", "mismatch.connector-profile-name"),
+    ("quota-off-by-one", "quota.limit-enforced"),
+    ("shared-quota", "isolation.quota"),
+    ("shared-names", "isolation.names"),
+    ("racy-token", "race.same-token"),
+    ("racy-quota", "race.near-quota"),
+    ("no-created-at", "envelope.success-shape"),
+    ("bad-created-at", "envelope.success-shape"),
+    ("errors-as200", "envelope.error-shape"),
+    ("html500-on-malformed-json", "validation.malformed-json"),
+    ("unanchored-patterns", "validation.pattern"),
+    ("no-label-rule", "validation.custom-label"),
+    ("echo-credentials", "secrets.not-echoed"),
+    ("refuse-replay-at-quota", "idempotency.replay-at-full-quota"),
+    ("failed-binds-token", "idempotency.failure-binds-nothing"),
+    ("text-plain", "envelope.success-shape"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_mode_is_caught_by_the_check_named_for_it() {
+    use appflow_harness::stub::Fault;
+    let named: Vec<String> = Fault::ALL.iter().map(|f| f.name()).collect();
+    let table: Vec<&str> = FAULT_TABLE.iter().map(|(f, _)| *f).collect();
+    assert_eq!(named, table, "every fault has a row");
+    for (fault, id) in FAULT_TABLE {
+        let group = id.split('.').next().unwrap();
+        let r = run(&["--stub-fault", fault, "--only", group]).await;
+        assert!(!r.passed(), "{fault}: the run passed");
+        assert!(
+            failed_ids(&r).contains(id),
+            "{fault}: {id} not among {:?}",
+            failed_ids(&r)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn race_checks_count_failed_runs_with_repeat() {
+    let r = run(&[
+        "--stub-fault",
+        "racy-token",
+        "--only",
+        "race.same-token",
+        "--repeat",
+        "3",
+        "--concurrency",
+        "8",
+    ])
+    .await;
+    let c = &r.checks[0];
+    assert_eq!(c.status, Status::Failed);
+    let runs = c.runs.expect("runs are counted");
+    assert_eq!((runs.total, runs.failed), (3, 3));
+    let ok = run(&["--only", "race", "--repeat", "3"]).await;
+    assert!(
+        ok.checks
+            .iter()
+            .all(|c| c.runs.map(|r| (r.total, r.failed)) == Some((3, 0))),
+        "{:?}",
+        ok.checks
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_file_changes_what_is_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contract.toml");
+    // The stub answers 409; a team whose service answers 422 would write this file, so against the
+    // stub the mismatch checks must now fail, and only they.
+    std::fs::write(
+        &path,
+        "[errors.IDEMPOTENT_PARAMETER_MISMATCH]\nstatus = 422\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "--contract",
+        path.to_str().unwrap(),
+        "--only",
+        "mismatch,uniqueness",
+    ])
+    .await;
+    assert!(
+        failed_ids(&r).iter().all(|id| id.starts_with("mismatch.")),
+        "{:?}",
+        failed_ids(&r)
+    );
+    assert_eq!(r.summary.failed, 7);
+    // Quota and TTL overrides are applied to the embedded stub too, so the run still passes.
+    std::fs::write(&path, "quota = 7\ntoken_ttl = \"30m\"\n").unwrap();
+    let r = run(&[
+        "--contract",
+        path.to_str().unwrap(),
+        "--only",
+        "quota,ttl,race,isolation",
+    ])
+    .await;
+    assert_eq!(failed_ids(&r), Vec::<&str>::new());
+    let q = r
+        .checks
+        .iter()
+        .find(|c| c.id == "quota.limit-enforced")
+        .unwrap();
+    assert_eq!(q.requests, 7 + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ttl_is_skipped_with_a_reason_without_admin_routes() {
+    let stub =
+        crate::helpers::Server::start(appflow_harness::stub::Engine::Fast, Default::default())
+            .await;
+    let base = stub.server.base_url();
+    let r = run(&[
+        "--base-url",
+        &base,
+        "--only",
+        "ttl,idempotency.replay-same-response",
+    ])
+    .await;
+    let ttl = r
+        .checks
+        .iter()
+        .find(|c| c.id == "ttl.token-expires")
+        .unwrap();
+    assert_eq!(ttl.status, Status::Skipped);
+    assert!(ttl.skip_reason.as_deref().unwrap().contains("--admin-url"));
+    let r = run(&["--base-url", &base, "--admin-url", &base, "--only", "ttl"]).await;
+    assert_eq!(r.checks[0].status, Status::Passed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_follow_their_formats() {
+    let r = run(&[
+        "--stub-fault",
+        "no-label-rule",
+        "--only",
+        "validation.custom-label,envelope",
+    ])
+    .await;
+    // JSON: valid against the committed schema, and read back strictly (deny_unknown_fields).
+    let json = check::report::json::render(&r);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let violations = appflow_harness::contract::validate_against(
+        appflow_harness::contract::SchemaKind::Report,
+        &value,
+    );
+    assert_eq!(violations, vec![]);
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, r);
+    // JUnit: one testcase per check, the failure carries the message.
+    let xml = check::report::junit::render(&r);
+    assert_eq!(xml.matches("<testcase").count(), r.checks.len());
+    assert!(xml.contains("<failure"), "{xml}");
+    assert!(xml.contains("validation.custom-label"));
+    // Markdown: a row per check and the failure's details.
+    let md = check::report::markdown::render(&r);
+    assert!(md.contains("❌ contract broken"));
+    assert!(md.contains("| ❌ | `validation.custom-label`"));
+    assert_eq!(md.matches("| ✅ |").count() as u32, r.summary.passed);
+}
+
+// ---------------------------------------------------------------- the binary's exit codes
+
+fn bin(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn show(out: &std::process::Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn exit_code_0_when_every_check_passes() {
+    let out = bin(&["check", "--only", "envelope,idempotency"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("PASS envelope.success-shape"),
+        "{}",
+        show(&out)
+    );
+    assert!(stdout.contains("contract kept"), "{}", show(&out));
+}
+
+#[test]
+fn exit_code_1_when_a_check_fails_and_reports_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("r.xml");
+    let json = dir.path().join("r.json");
+    let md = dir.path().join("r.md");
+    let out = bin(&[
+        "check",
+        "--stub-fault",
+        "refuse-replay-at-quota",
+        "--only",
+        "idempotency",
+        "--report",
+        &format!("junit={}", junit.display()),
+        "--report",
+        &format!("json={}", json.display()),
+        "--report",
+        &format!("markdown={}", md.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL idempotency.replay-at-full-quota"));
+    for p in [&junit, &json, &md] {
+        assert!(
+            std::fs::metadata(p).unwrap().len() > 100,
+            "{} is empty",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn exit_code_2_when_the_harness_cannot_run() {
+    // An unreachable target (nothing listens on a port we just released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = bin(&["check", "--base-url", &format!("http://127.0.0.1:{port}")]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot be reached"),
+        "{}",
+        show(&out)
+    );
+    // Bad arguments.
+    for args in [
+        vec!["check", "--only", "no-such-check"],
+        vec!["check", "--report", "xml=out.xml"],
+        vec!["check", "--base-url", "ftp://example.com"],
+        vec!["check", "--concurrency", "0"],
+        vec!["check", "-H", "no colon"],
+        vec!["check", "--no-such-flag"],
+    ] {
+        let out = bin(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", show(&out));
+    }
+    // Nothing ran: the only selected check needs admin routes the target does not have.
+    let server = std::thread::spawn(|| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let s = crate::helpers::Server::start(
+                appflow_harness::stub::Engine::Fast,
+                Default::default(),
+            )
+            .await;
+            let url = s.server.base_url();
+            let out = bin(&["check", "--base-url", &url, "--only", "ttl"]);
+            (out, s)
+        })
+    });
+    let (out, _server) = server.join().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("nothing ran"),
+        "{}",
+        show(&out)
+    );
+}
+
+#[test]
+fn header_values_never_appear_in_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let out = bin(&[
+        "check",
+        "--stub-fault",
+        "errors-as200",
+        "--only",
+        "envelope",
+        "-H",
+        "Authorization: Bearer SECRET-HEADER-MARKER-123",
+        "--report",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let all = format!(
+        "{}{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        std::fs::read_to_string(&json).unwrap()
+    );
+    assert!(
+        all.contains("authorization: ***"),
+        "the header is shown, redacted: {all}"
+    );
+    assert!(!all.contains("SECRET-HEADER-MARKER"), "{all}");
+}
+
+// ---------------------------------------------------------------- hostile servers
+
+async fn against(behaviour: Behaviour, only: &str) -> Report {
+    let server = spawn(behaviour).await;
+    run(&[
+        "--base-url",
+        &server,
+        "--timeout",
+        "300ms",
+        "--concurrency",
+        "4",
+        "--only",
+        only,
+    ])
+    .await
+}
+
+const HOSTILE_ONLY: &str =
+    "envelope,idempotency.replay-same-response,race.same-token,validation.custom-label";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_server_becomes_failed_checks_within_the_timeouts() {
+    let r = against(Behaviour::Hang, HOSTILE_ONLY).await;
+    assert_eq!(r.summary.failed, r.summary.total);
+    let msg = &r.checks[0].failures[0].actual;
+    assert!(
+        msg.as_deref().unwrap_or("").contains("no response"),
+        "{msg:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_servers_are_reported_never_trusted() {
+    for (behaviour, expect) in [
+        (Behaviour::Reset, "no response"),
+        (Behaviour::Garbage, "no response"),
+        (Behaviour::EndlessBody, ""),
+        (Behaviour::Html, "not sent as JSON"),
+        (Behaviour::AlwaysOk, ""),
+        (Behaviour::Slow, "no response"),
+    ] {
+        let r = against(behaviour, HOSTILE_ONLY).await;
+        assert!(!r.passed(), "{behaviour:?} passed");
+        assert!(r.summary.failed >= 4, "{behaviour:?}: {:?}", failed_ids(&r));
+        let text = check::report::json::render(&r);
+        assert!(
+            text.contains(expect),
+            "{behaviour:?}: no `{expect}` in the report"
+        );
+    }
+}

@@ -1,0 +1,78 @@
+//! Small misbehaving servers on 127.0.0.1:0, for proving the runner never panics or hangs.
+
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// How the server misbehaves.
+#[derive(Debug, Clone, Copy)]
+pub enum Behaviour {
+    /// Accepts, reads, never answers.
+    Hang,
+    /// Resets the connection.
+    Reset,
+    /// Answers bytes that are not HTTP.
+    Garbage,
+    /// Answers 200 JSON with a body that never ends.
+    EndlessBody,
+    /// Answers 200 with an HTML page.
+    Html,
+    /// Answers the same success envelope to everything.
+    AlwaysOk,
+    /// Answers correctly-shaped JSON, but after 2 s.
+    Slow,
+}
+
+const OK: &str = r#"{"success":true,"data":{"id":"same","created_at":"2025-01-01T00:00:00Z"}}"#;
+
+async fn serve_one(mut sock: tokio::net::TcpStream, behaviour: Behaviour) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let _ = sock.read(&mut buf).await;
+    match behaviour {
+        Behaviour::Hang => tokio::time::sleep(Duration::from_secs(3600)).await,
+        Behaviour::Reset => {
+            // SO_LINGER 0 makes the close a reset; with a zero linger the drop does not block.
+            #[allow(deprecated)]
+            let _ = sock.set_linger(Some(Duration::ZERO));
+            drop(sock);
+        }
+        Behaviour::Garbage => {
+            let _ = sock
+                .write_all(b"\x00\x01\x02 this is not HTTP\r\n\r\n")
+                .await;
+        }
+        Behaviour::EndlessBody => {
+            let _ = sock
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+                .await;
+            let chunk = format!("{:x}\r\n{}\r\n", 8192, "[".repeat(8192));
+            while sock.write_all(chunk.as_bytes()).await.is_ok() {}
+        }
+        Behaviour::Html => {
+            let body = "<html><body>It works!</body></html>";
+            let _ = sock
+                .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\n\r\n{body}", body.len()).as_bytes())
+                .await;
+        }
+        Behaviour::AlwaysOk | Behaviour::Slow => {
+            if matches!(behaviour, Behaviour::Slow) {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            let _ = sock
+                .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{OK}", OK.len()).as_bytes())
+                .await;
+        }
+    }
+}
+
+/// Starts a server; returns its base URL. It lives until the test's runtime ends.
+pub async fn spawn(behaviour: Behaviour) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            tokio::spawn(serve_one(sock, behaviour));
+        }
+    });
+    format!("http://{addr}")
+}
