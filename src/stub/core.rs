@@ -152,6 +152,8 @@ pub struct Stub {
     faulty_validator: Option<jsonschema::Validator>,
     /// Only with the racy faults: the window between check and insert.
     window: RaceWindow,
+    /// Requests answered on the endpoint (any outcome).
+    served: std::sync::atomic::AtomicU64,
 }
 
 /// The racy faults' window between check and insert. A request waits in it until another request has
@@ -246,6 +248,7 @@ impl Stub {
             shared_count: AtomicU32::new(0),
             faulty_validator,
             window: RaceWindow::default(),
+            served: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -306,6 +309,11 @@ impl Stub {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// How many requests the endpoint has answered (any outcome; not admin routes or other paths).
+    pub fn served(&self) -> u64 {
+        self.served.load(Ordering::Relaxed)
     }
 
     /// How many profiles all accounts hold together.
@@ -386,6 +394,7 @@ impl Stub {
         if path != contract::ENDPOINT {
             return self.error(ErrorCode::NotFound);
         }
+        self.served.fetch_add(1, Ordering::Relaxed);
         if req.method != "POST" {
             return self.error(ErrorCode::MethodNotAllowed);
         }

@@ -4,4 +4,5 @@ mod check;
 mod contract;
 mod helpers;
 mod hostile;
+mod load;
 mod stub;

@@ -1,0 +1,380 @@
+//! goose transactions: requests from the shared example generator, answers judged by the contract core.
+//! An expected 4xx is a success of its transaction; an envelope that breaks its schema, a wrong status
+//! or code, or a replay with another `id` is a failure, counted by the contract rule it breaks.
+
+use super::result::{LoadResult, TransactionStats};
+use super::scenario::{Kind, Scenario};
+use crate::contract::{self, ErrorCode, ExampleGen, SchemaKind, invalid_cases, validate_against};
+use goose::goose::{
+    GooseMethod, GooseRequest, GooseUser, Transaction, TransactionFunction, TransactionResult,
+};
+use parking_lot::Mutex;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What one process's users share: the scenario, the pools, and the counters.
+pub struct LoadState {
+    scenario: Scenario,
+    account_header: HeaderName,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    seed: u64,
+    worker: u32,
+    workers: u32,
+    account_base: u64,
+    /// Shared tokens: (token, body) for `replay`, all in one account.
+    replay_pool: Vec<(String, Vec<u8>)>,
+    replay_account: String,
+    /// Pre-serialized invalid bodies for `invalid`.
+    invalid_pool: Vec<Vec<u8>>,
+    stats: Mutex<BTreeMap<Kind, TransactionStats>>,
+    failures_by_rule: Mutex<BTreeMap<String, u64>>,
+    replay_ids: Mutex<BTreeMap<usize, String>>,
+    started: Instant,
+}
+
+/// Accounts are spread so no two users, workers or runs share one.
+fn account_number(base: u64, worker: u32, user: usize, rotation: u64) -> String {
+    let n = base
+        .wrapping_add(u64::from(worker) * 100_000_000)
+        .wrapping_add(user as u64 * 10_000)
+        .wrapping_add(rotation);
+    format!("{:012}", n % 999_999_999_999 + 1)
+}
+
+impl LoadState {
+    /// Prepares the pools for a scenario (`seed` fixes accounts and tokens; give all workers the same).
+    pub fn new(
+        scenario: Scenario,
+        account_header: HeaderName,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        seed: u64,
+        worker: u32,
+        workers: u32,
+    ) -> LoadState {
+        let mut rng = contract::examples::SplitMix64::new(seed);
+        let account_base = rng.next_u64() % 900_000_000_000;
+        let mut generator = ExampleGen::new(seed);
+        let types = |k: Kind| -> Vec<String> {
+            scenario
+                .transactions
+                .iter()
+                .find(|t| t.kind == k)
+                .map(|t| t.connector_types.clone())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| contract::connector_types().to_vec())
+        };
+        let replay_types = types(Kind::Replay);
+        let replay_pool = (0..scenario.shared_tokens)
+            .map(|i| {
+                let t = &replay_types[i % replay_types.len()];
+                let mut body = generator.request(t, &format!("storm-{seed:x}-{i}"));
+                let token = format!("storm-{seed:x}-{i}");
+                body["clientToken"] = json!(token);
+                (token, serde_json::to_vec(&body).unwrap_or_default())
+            })
+            .collect();
+        let invalid_types = types(Kind::Invalid);
+        let invalid_pool = invalid_types
+            .iter()
+            .flat_map(|t| invalid_cases(&generator.request(t, "invalid-case")))
+            .filter(|c| !contract::validate(&c.body).is_empty())
+            .map(|c| serde_json::to_vec(&c.body).unwrap_or_default())
+            .collect();
+        LoadState {
+            replay_account: account_number(account_base, u32::MAX / 2, 0, 0),
+            scenario,
+            account_header,
+            headers,
+            seed,
+            worker,
+            workers,
+            account_base,
+            replay_pool,
+            invalid_pool,
+            stats: Mutex::new(BTreeMap::new()),
+            failures_by_rule: Mutex::new(BTreeMap::new()),
+            replay_ids: Mutex::new(BTreeMap::new()),
+            started: Instant::now(),
+        }
+    }
+
+    /// Starts the clock of the run.
+    pub fn start(&mut self) {
+        self.started = Instant::now();
+    }
+
+    /// The result so far.
+    pub fn result(&self) -> LoadResult {
+        let transactions: BTreeMap<String, TransactionStats> = self
+            .stats
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.name().to_owned(), v.clone()))
+            .collect();
+        let replay_ids = self
+            .replay_ids
+            .lock()
+            .iter()
+            .map(|(i, id)| (self.replay_pool[*i].0.clone(), id.clone()))
+            .collect();
+        LoadResult {
+            scenario: self.scenario.name.clone(),
+            workers: vec![self.worker],
+            worker_count: self.workers,
+            duration_secs: self.started.elapsed().as_secs_f64(),
+            requests: transactions.values().map(|t| t.requests).sum(),
+            failures: transactions.values().map(|t| t.failures).sum(),
+            transactions,
+            failures_by_rule: self.failures_by_rule.lock().clone(),
+            replay_ids,
+        }
+    }
+
+    fn types_for(&self, kind: Kind) -> Vec<String> {
+        self.scenario
+            .transactions
+            .iter()
+            .find(|t| t.kind == kind)
+            .map(|t| t.connector_types.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| contract::connector_types().to_vec())
+    }
+}
+
+/// One user's state (its own accounts, names and last token).
+#[derive(Clone)]
+struct UserState {
+    generator: ExampleGen,
+    rng: contract::examples::SplitMix64,
+    rotation: u64,
+    in_account: u32,
+    refusals: u32,
+    last: Option<Value>,
+}
+
+/// What the contract says the answer must be.
+enum Expect {
+    Created,
+    Replay(usize),
+    Error(ErrorCode),
+}
+
+/// Judges one answer; `Err(rule)` names the contract rule it breaks.
+fn judge(
+    state: &LoadState,
+    expect: &Expect,
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Option<String>, &'static str> {
+    if !content_type.is_some_and(contract::is_json_content_type) {
+        return Err("envelope-content-type");
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| "envelope-not-json")?;
+    match expect {
+        Expect::Created | Expect::Replay(_) => {
+            if status != 200 {
+                return Err("unexpected-status");
+            }
+            if !validate_against(SchemaKind::Success, &value).is_empty() {
+                return Err("envelope-schema");
+            }
+            let id = value["data"]["id"].as_str().unwrap_or_default().to_owned();
+            if let Expect::Replay(i) = expect {
+                let mut ids = state.replay_ids.lock();
+                let first = ids.entry(*i).or_insert_with(|| id.clone());
+                if *first != id {
+                    return Err("replay-id");
+                }
+            }
+            Ok(Some(id))
+        }
+        Expect::Error(code) => {
+            if status != code.status() || value["error"]["code"] != json!(code.as_str()) {
+                return Err("unexpected-status");
+            }
+            if !validate_against(SchemaKind::Error, &value).is_empty() {
+                return Err("envelope-schema");
+            }
+            Ok(None)
+        }
+    }
+}
+
+async fn run_transaction(
+    state: Arc<LoadState>,
+    kind: Kind,
+    user: &mut GooseUser,
+) -> TransactionResult {
+    let index = user.weighted_users_index;
+    if user.get_session_data::<UserState>().is_none() {
+        let user_seed = state.seed ^ ((u64::from(state.worker) << 32) | index as u64);
+        user.set_session_data(UserState {
+            generator: ExampleGen::new(user_seed),
+            rng: contract::examples::SplitMix64::new(user_seed.rotate_left(17)),
+            rotation: 0,
+            in_account: 0,
+            refusals: 0,
+            last: None,
+        });
+    }
+    let quota = state.scenario.quota;
+    let types = state.types_for(kind);
+    let (account, body, expect) = {
+        let u = user.get_session_data_mut::<UserState>().expect("set above");
+        // Creates stay under the quota by moving to a fresh account before it is reached.
+        if kind != Kind::Quota && u.in_account + 1 >= quota {
+            u.rotation += 1;
+            u.in_account = 0;
+            u.last = None;
+        }
+        if kind == Kind::Quota && u.refusals >= 3 {
+            u.rotation += 1;
+            u.in_account = 0;
+            u.refusals = 0;
+        }
+        let account = account_number(state.account_base, state.worker, index, u.rotation);
+        let connector = types[(u.rng.next_u64() % types.len() as u64) as usize].clone();
+        let fresh = |u: &mut UserState| {
+            let name = u.generator.name("load-");
+            let mut b = u.generator.request(&connector, &name);
+            b["clientToken"] = json!(u.generator.token());
+            b
+        };
+        match (kind, u.last.clone()) {
+            (Kind::Replay, _) => {
+                let i = (u.rng.next_u64() % state.replay_pool.len() as u64) as usize;
+                (
+                    state.replay_account.clone(),
+                    state.replay_pool[i].1.clone(),
+                    Expect::Replay(i),
+                )
+            }
+            (Kind::Invalid, _) => {
+                let i = (u.rng.next_u64() % state.invalid_pool.len().max(1) as u64) as usize;
+                (
+                    account,
+                    state.invalid_pool.get(i).cloned().unwrap_or_default(),
+                    Expect::Error(ErrorCode::ValidationError),
+                )
+            }
+            (Kind::Mismatch, Some(mut last)) => {
+                let mode = if last["connectionMode"] == "Public" {
+                    "Private"
+                } else {
+                    "Public"
+                };
+                last["connectionMode"] = json!(mode);
+                (
+                    account,
+                    serde_json::to_vec(&last).unwrap_or_default(),
+                    Expect::Error(ErrorCode::IdempotentParameterMismatch),
+                )
+            }
+            (Kind::Duplicate, Some(mut last)) => {
+                last["clientToken"] = json!(u.generator.token());
+                (
+                    account,
+                    serde_json::to_vec(&last).unwrap_or_default(),
+                    Expect::Error(ErrorCode::Conflict),
+                )
+            }
+            (Kind::Quota, _) => {
+                let b = fresh(u);
+                let expect = if u.in_account < quota {
+                    Expect::Created
+                } else {
+                    Expect::Error(ErrorCode::QuotaExceeded)
+                };
+                (account, serde_json::to_vec(&b).unwrap_or_default(), expect)
+            }
+            // Create, and mismatch/duplicate before the user has created anything.
+            _ => {
+                let b = fresh(u);
+                u.last = Some(b.clone());
+                (
+                    account,
+                    serde_json::to_vec(&b).unwrap_or_default(),
+                    Expect::Created,
+                )
+            }
+        }
+    };
+    let expected_status = match &expect {
+        Expect::Error(code) => code.status(),
+        _ => 200,
+    };
+    let mut builder = user
+        .get_request_builder(&GooseMethod::Post, contract::ENDPOINT)?
+        .header(&state.account_header, account)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body);
+    for (k, v) in &state.headers {
+        builder = builder.header(k, v);
+    }
+    let request = GooseRequest::builder()
+        .set_request_builder(builder)
+        .name(kind.name())
+        .expect_status_code(expected_status)
+        .build();
+    let start = Instant::now();
+    let mut goose = user.request(request).await?;
+    let (outcome, elapsed) = match goose.response {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let ct = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            match resp.bytes().await {
+                Ok(bytes) => (
+                    judge(&state, &expect, status, ct.as_deref(), &bytes),
+                    start.elapsed(),
+                ),
+                Err(_) => (Err("transport"), start.elapsed()),
+            }
+        }
+        Err(_) => (Err("transport"), start.elapsed()),
+    };
+    if let Some(u) = user.get_session_data_mut::<UserState>() {
+        match (&outcome, kind) {
+            (Ok(_), Kind::Quota) if expected_status == 200 => u.in_account += 1,
+            (Ok(_), Kind::Quota) => u.refusals += 1,
+            (Ok(_), Kind::Create | Kind::Mismatch | Kind::Duplicate) if expected_status == 200 => {
+                u.in_account += 1
+            }
+            _ => {}
+        }
+    }
+    {
+        let mut stats = state.stats.lock();
+        let s = stats.entry(kind).or_default();
+        s.requests += 1;
+        s.latency.record(elapsed.as_micros() as u64);
+        if outcome.is_err() {
+            s.failures += 1;
+        }
+    }
+    if let Err(rule) = outcome {
+        *state
+            .failures_by_rule
+            .lock()
+            .entry(rule.to_owned())
+            .or_default() += 1;
+        let _ = user.set_failure(rule, &mut goose.request, None, None);
+    }
+    Ok(())
+}
+
+/// The goose transaction for `kind`.
+pub fn transaction(state: Arc<LoadState>, kind: Kind) -> Transaction {
+    let f: TransactionFunction = Arc::new(move |user| {
+        let state = state.clone();
+        Box::pin(async move { run_transaction(state, kind, user).await })
+    });
+    Transaction::new(f).set_name(kind.name())
+}

@@ -1,0 +1,372 @@
+//! Load scenarios: every shipped file parses, smoke runs against the stub and writes its reports,
+//! thresholds and violations gate the exit code, and a two-worker run merges exactly.
+
+use appflow_harness::Outcome;
+use appflow_harness::cli::{Cli, Command};
+use appflow_harness::load::result::{Histogram, LoadResult, Rule, TransactionStats};
+use appflow_harness::load::scenario::{BUILT_IN, Scenario};
+use appflow_harness::load::{self, LoadOptions};
+use clap::Parser;
+
+fn options(args: &[&str]) -> Result<LoadOptions, appflow_harness::Error> {
+    let mut argv = vec!["appflow-harness", "load"];
+    argv.extend_from_slice(args);
+    match Cli::try_parse_from(argv).expect("arguments parse").command {
+        Command::Load(a) => a.validate(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn every_shipped_scenario_parses_and_matches_its_file() {
+    for (name, text) in BUILT_IN {
+        let s = Scenario::parse(text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&s.name, name);
+        let on_disk = std::fs::read_to_string(format!(
+            "{}/scenarios/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert_eq!(&on_disk, text);
+    }
+}
+
+#[test]
+fn bad_scenarios_are_refused_with_clear_errors() {
+    let cases = [
+        (
+            "name = 'x'\nusers = 1\nrun_time = '1s'\ntransactions = []\n",
+            "no [[transactions]]",
+        ),
+        (
+            "name = 'x'\nusers = 0\nrun_time = '1s'\n[[transactions]]\nkind = 'create'\n",
+            "users must be at least 1",
+        ),
+        (
+            "name = 'x'\nusers = 1\nrun_time = 'soon'\n[[transactions]]\nkind = 'create'\n",
+            "run_time",
+        ),
+        (
+            "name = 'x'\nusers = 1\nrun_time = '1s'\nthresholds = ['p100<1s']\n[[transactions]]\nkind = 'create'\n",
+            "threshold",
+        ),
+        (
+            "name = 'x'\nusers = 1\nrun_time = '1s'\n[[transactions]]\nkind = 'replay'\n",
+            "shared_tokens",
+        ),
+        (
+            "name = 'x'\nusers = 1\nrun_time = '1s'\n[[transactions]]\nkind = 'teleport'\n",
+            "unknown variant",
+        ),
+        (
+            "name = 'x'\nusers = 1\nrun_time = '1s'\nuser = 3\n[[transactions]]\nkind = 'create'\n",
+            "unknown field",
+        ),
+        (
+            "name = 'x'\nusers = 1\nrun_time = '1s'\n[[transactions]]\nkind = 'create'\nconnector_types = ['Sales']\n",
+            "unknown connector type",
+        ),
+    ];
+    for (text, expect) in cases {
+        let err = Scenario::parse(text, "test.toml").unwrap_err().to_string();
+        assert!(err.contains(expect), "`{expect}` not in `{err}`");
+        assert!(err.contains("test.toml"), "{err}");
+    }
+    assert!(options(&["no-such-scenario"]).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smoke_runs_against_the_embedded_stub_and_writes_goose_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("smoke.json");
+    let md = dir.path().join("smoke.md");
+    let result = dir.path().join("result.json");
+    let opts = options(&[
+        "smoke",
+        "--report",
+        json.to_str().unwrap(),
+        "--report",
+        md.to_str().unwrap(),
+        "--result",
+        result.to_str().unwrap(),
+    ])
+    .unwrap();
+    let out = load::run(&opts).await.unwrap();
+    assert!(out.passed, "{}", load::summary(&out.result, &out.verdicts));
+    assert_eq!(out.result.failures, 0);
+    for kind in ["create", "replay", "mismatch", "invalid", "duplicate"] {
+        assert!(
+            out.result.transactions[kind].requests > 0,
+            "{kind} never ran"
+        );
+    }
+    assert_eq!(out.verdicts.len(), 2);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(report.is_object());
+    assert!(std::fs::read_to_string(&md).unwrap().contains("create"));
+    let written: LoadResult =
+        serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    assert_eq!(written.requests, out.result.requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impossible_threshold_fails_the_run() {
+    let opts = options(&[
+        "smoke",
+        "--users",
+        "2",
+        "--run-time",
+        "2s",
+        "--threshold",
+        "p50<1us",
+    ])
+    .unwrap();
+    let out = load::run(&opts).await.unwrap();
+    assert!(!out.passed);
+    assert!(
+        out.verdicts
+            .iter()
+            .any(|v| !v.passed && v.rule == "p50<1us")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_storm_catches_a_stub_that_answers_a_new_id_on_replay() {
+    let ok = load::run(&options(&["retry-storm", "--users", "8", "--run-time", "2s"]).unwrap())
+        .await
+        .unwrap();
+    assert!(ok.passed, "{}", load::summary(&ok.result, &ok.verdicts));
+    let bad = load::run(
+        &options(&[
+            "retry-storm",
+            "--users",
+            "8",
+            "--run-time",
+            "2s",
+            "--stub-fault",
+            "new-id-on-replay",
+        ])
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(!bad.passed);
+    assert!(
+        bad.result
+            .failures_by_rule
+            .get("replay-id")
+            .copied()
+            .unwrap_or(0)
+            > 0,
+        "{:?}",
+        bad.result.failures_by_rule
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_pressure_expects_402_past_the_quota() {
+    let out = load::run(&options(&["quota-pressure", "--users", "4", "--run-time", "2s"]).unwrap())
+        .await
+        .unwrap();
+    assert!(out.passed, "{}", load::summary(&out.result, &out.verdicts));
+    let bad = load::run(
+        &options(&[
+            "quota-pressure",
+            "--users",
+            "4",
+            "--run-time",
+            "2s",
+            "--stub-fault",
+            "quota-off-by-one",
+        ])
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(!bad.passed);
+    assert!(
+        bad.result
+            .failures_by_rule
+            .contains_key("unexpected-status")
+    );
+}
+
+#[test]
+fn merging_hand_made_histograms_gives_the_exact_combined_percentiles() {
+    let mut a = LoadResult {
+        duration_secs: 10.0,
+        requests: 100,
+        workers: vec![0],
+        worker_count: 2,
+        ..Default::default()
+    };
+    let mut b = LoadResult {
+        duration_secs: 12.0,
+        requests: 100,
+        workers: vec![1],
+        worker_count: 2,
+        ..Default::default()
+    };
+    let mut ta = TransactionStats {
+        requests: 100,
+        ..Default::default()
+    };
+    let mut tb = TransactionStats {
+        requests: 100,
+        failures: 2,
+        ..Default::default()
+    };
+    let mut all = Histogram::default();
+    for i in 1..=100u64 {
+        ta.latency.record(i * 100); // 0.1 .. 10 ms
+        tb.latency.record(10_000 + i * 100); // 10.1 .. 20 ms
+        all.record(i * 100);
+        all.record(10_000 + i * 100);
+    }
+    a.transactions.insert("create".into(), ta);
+    b.transactions.insert("create".into(), tb);
+    b.failures = 2;
+    let mut merged = a.clone();
+    merged.merge(&b);
+    assert_eq!(
+        merged.latency(),
+        all,
+        "the merge is the histogram of all samples"
+    );
+    assert_eq!(merged.latency().percentile(50.0), Some(10_000));
+    assert_eq!(merged.latency().percentile(95.0), Some(19_000));
+    assert_eq!(merged.latency().percentile(100.0), Some(20_000));
+    // Averaging the two workers' p95s would claim 14.5 ms; the merge knows it is 19 ms.
+    assert_eq!(merged.requests, 200);
+    assert_eq!(merged.duration_secs, 12.0);
+    assert_eq!(merged.workers, vec![0, 1]);
+    let judge = |r: &str| r.parse::<Rule>().unwrap().judge(&merged).passed;
+    assert!(judge("p95<=19ms"));
+    assert!(!judge("p95<19ms"));
+    assert!(judge("error-rate<=1%"));
+    assert!(!judge("error-rate<1%"));
+    // Workers that saw different ids for one shared token are a violation of the whole run.
+    let mut x = LoadResult::default();
+    x.replay_ids.insert("t".into(), "id-1".into());
+    let mut y = LoadResult::default();
+    y.replay_ids.insert("t".into(), "id-2".into());
+    x.merge(&y);
+    assert_eq!(x.failures_by_rule.get("replay-id"), Some(&1));
+}
+
+#[test]
+fn worker_shares_add_up_to_the_users() {
+    for users in [1usize, 7, 64, 1000] {
+        for workers in [1u32, 2, 3, 8] {
+            let total: usize = (0..workers).map(|i| load::share(users, i, workers)).sum();
+            assert_eq!(total, users);
+        }
+    }
+}
+
+#[test]
+fn two_worker_processes_merge_to_exactly_what_the_stub_served() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(crate::helpers::Server::start(
+        appflow_harness::stub::Engine::Fast,
+        Default::default(),
+    ));
+    let base = server.server.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<String> = (0..2)
+        .map(|i| dir.path().join(format!("w{i}.json")).display().to_string())
+        .collect();
+    let workers: Vec<std::process::Child> = (0..2)
+        .map(|i| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+                .args([
+                    "load",
+                    "mixed",
+                    "--host",
+                    &base,
+                    "--users",
+                    "4",
+                    "--run-time",
+                    "2s",
+                    "--workers",
+                    "2",
+                    "--seed",
+                    "77",
+                ])
+                .args(["--worker-index", &i.to_string(), "--result", &files[i]])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut w in workers {
+        assert!(w.wait().unwrap().success());
+    }
+    let merged_path = dir.path().join("merged.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args([
+            "load",
+            "merge",
+            &files[0],
+            &files[1],
+            "--threshold",
+            "error-rate<1%",
+            "--report",
+            merged_path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let merged: LoadResult =
+        serde_json::from_str(&std::fs::read_to_string(&merged_path).unwrap()).unwrap();
+    assert_eq!(merged.workers, vec![0, 1]);
+    assert_eq!(
+        merged.requests,
+        server.server.stub().served(),
+        "every request the stub served is counted once"
+    );
+    assert_eq!(merged.latency().count, merged.requests);
+    assert_eq!(merged.failures, 0);
+    // Both workers replayed the same shared tokens, to the same ids.
+    assert!(!merged.replay_ids.is_empty());
+    assert_eq!(Outcome::Pass, Outcome::Pass);
+}
+
+#[test]
+fn the_binary_exits_2_on_a_bad_scenario_or_an_unreachable_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "name = 'x'\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for args in [
+        vec!["load", bad.to_str().unwrap()],
+        vec![
+            "load",
+            "smoke",
+            "--host",
+            &format!("http://127.0.0.1:{port}"),
+        ],
+        vec!["load", "smoke", "--report", "out.txt"],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
