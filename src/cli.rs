@@ -38,6 +38,73 @@ pub enum Command {
     Check(Box<crate::check::CheckArgs>),
     /// Run a goose load scenario against a service (the embedded stub when no --host is given).
     Load(Box<crate::load::LoadArgs>),
+    /// Send the same deterministic traffic to two implementations and show every answer that differs.
+    ///
+    /// Exit 0 when no answer differs, 1 when some do, 2 when it cannot run.
+    Diff(DiffArgs),
+}
+
+/// `diff …` (raw flags).
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The two implementations: --base-url A --base-url B.
+    #[arg(long = "base-url", value_name = "URL", required = true, num_args = 1)]
+    pub base_urls: Vec<String>,
+    /// Seed of the generated requests (both sides get the same).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Extra header on every request to both sides (repeatable; never shown).
+    #[arg(short = 'H', long = "header", value_name = "'Name: value'")]
+    pub headers: Vec<String>,
+    /// Only the traffic of these checks or groups (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub only: Vec<String>,
+    /// Not the traffic of these checks or groups.
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub skip: Vec<String>,
+    /// Per-request timeout.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Header naming the caller's account.
+    #[arg(long, value_name = "NAME")]
+    pub account_header: Option<String>,
+}
+
+impl DiffArgs {
+    /// The run options of each side.
+    pub fn validate(
+        self,
+    ) -> Result<(crate::check::CheckOptions, crate::check::CheckOptions), Error> {
+        let [a, b] = <[String; 2]>::try_from(self.base_urls).map_err(|v| {
+            Error::Usage(format!(
+                "diff takes exactly two --base-url, got {}",
+                v.len()
+            ))
+        })?;
+        let side = |url: String| {
+            crate::check::CheckArgs {
+                base_url: Some(url),
+                account_header: self.account_header.clone(),
+                headers: self.headers.clone(),
+                only: self.only.clone(),
+                skip: self.skip.clone(),
+                timeout: self.timeout,
+                concurrency: 32,
+                repeat: 1,
+                seed: self.seed,
+                admin_url: None,
+                contract: None,
+                reports: Vec::new(),
+                snapshots: None,
+                engine: Engine::Fast,
+                stub_faults: Vec::new(),
+                quiet: true,
+                list: false,
+            }
+            .validate()
+        };
+        Ok((side(a)?, side(b)?))
+    }
 }
 
 /// `schema …`.
@@ -242,6 +309,10 @@ pub async fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Serve(args) => serve(args).await,
         Command::Check(args) => crate::check::run_cli(*args).await,
         Command::Load(args) => crate::load::run_cli(*args).await,
+        Command::Diff(args) => {
+            let (a, b) = args.validate()?;
+            crate::check::diff::run_cli(a, b).await
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod config;
 pub mod ctx;
+pub mod diff;
 pub mod http;
 pub mod report;
 pub mod snapshots;
@@ -293,10 +294,39 @@ fn skipped(def: &CheckDef, reason: &str) -> CheckResult {
 }
 
 /// Runs the selected checks; `on_result` sees each result as it finishes (for live progress).
+/// Writes the snapshots `--snapshots` asks for.
 pub async fn run(
     opts: &CheckOptions,
     on_result: &(dyn Fn(&CheckResult) + Sync),
 ) -> Result<Report, Error> {
+    let recorded = run_recorded(opts, on_result, opts.snapshots.is_some()).await?;
+    if let Some(dir) = &opts.snapshots {
+        let all: Vec<(&str, &[http::Exchange])> = recorded
+            .exchanges
+            .iter()
+            .map(|(id, ex)| (id.as_str(), ex.as_slice()))
+            .collect();
+        snapshots::write(dir, &recorded.target, &all)?;
+    }
+    Ok(recorded.report)
+}
+
+/// A finished run, with every exchange of every check when they were kept.
+pub struct Recorded {
+    /// The report.
+    pub report: Report,
+    /// Per check ID, its exchanges (empty unless kept).
+    pub exchanges: Vec<(String, Vec<http::Exchange>)>,
+    /// The target the run sent to.
+    pub target: Arc<http::Target>,
+}
+
+/// Runs the selected checks, keeping every exchange when `keep` is set.
+pub async fn run_recorded(
+    opts: &CheckOptions,
+    on_result: &(dyn Fn(&CheckResult) + Sync),
+    keep: bool,
+) -> Result<Recorded, Error> {
     let started = Instant::now();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut _embedded = None;
@@ -341,7 +371,6 @@ pub async fn run(
         prefix: format!("ah-{run_id}-"),
     });
     let cfg = Arc::new(opts.contract.clone());
-    let keep = opts.snapshots.is_some();
     let catalogue = checks::catalogue();
     let selected: Vec<(usize, &CheckDef)> = catalogue
         .iter()
@@ -401,15 +430,12 @@ pub async fn run(
     }
     results.sort_by_key(|(i, _, _)| *i);
 
-    if let Some(dir) = &opts.snapshots {
-        let all: Vec<(&str, &[http::Exchange])> = results
-            .iter()
-            .map(|(_, r, ex)| (r.id.as_str(), ex.as_slice()))
-            .collect();
-        snapshots::write(dir, &target, &all)?;
+    let mut exchanges = Vec::with_capacity(results.len());
+    let mut checks = Vec::with_capacity(results.len());
+    for (_, r, ex) in results {
+        exchanges.push((r.id.clone(), ex));
+        checks.push(r);
     }
-
-    let checks: Vec<CheckResult> = results.into_iter().map(|(_, r, _)| r).collect();
     let count = |s: Status| checks.iter().filter(|c| c.status == s).count() as u32;
     let summary = report::Summary {
         total: checks.len() as u32,
@@ -418,7 +444,7 @@ pub async fn run(
         skipped: count(Status::Skipped),
         requests: checks.iter().map(|c| c.requests).sum(),
     };
-    Ok(Report {
+    let report = Report {
         tool: "appflow-harness".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         target: if opts.base_url.is_some() {
@@ -431,6 +457,11 @@ pub async fn run(
         seed: opts.seed,
         summary,
         checks,
+    };
+    Ok(Recorded {
+        report,
+        exchanges,
+        target,
     })
 }
 

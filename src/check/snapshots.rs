@@ -9,14 +9,17 @@ use crate::contract::redact::redact_request;
 use serde_json::Value;
 use std::path::Path;
 
-/// Replaces the values that change from run to run (ids, times, accounts, the run prefix).
+/// Replaces the values that change from run to run (ids, times, accounts, the run prefix). A value is
+/// masked only when it is well formed, so a broken `created_at` or an empty `id` still shows.
 pub fn normalize_response(v: &Value, account: Option<&str>) -> Value {
     let mut v = v.clone();
     if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
         for (k, val) in data.iter_mut() {
-            match k.as_str() {
-                "id" => *val = Value::String("[id]".into()),
-                "created_at" => *val = Value::String("[created_at]".into()),
+            match (k.as_str(), val.as_str()) {
+                ("id", Some(id)) if !id.is_empty() => *val = Value::String("[id]".into()),
+                ("created_at", Some(t)) if chrono::DateTime::parse_from_rfc3339(t).is_ok() => {
+                    *val = Value::String("[created_at]".into())
+                }
                 _ => {}
             }
         }
@@ -62,6 +65,12 @@ fn normalize_strings(v: &mut Value, account: Option<&str>) {
 
 /// One exchange as review text: the request (redacted) and the normalized response.
 pub fn render_exchange(target: &Target, ex: &Exchange) -> String {
+    let (request, response) = render_parts(target, ex);
+    format!("{request}{response}")
+}
+
+/// The request and the response of an exchange, each normalized and secret-free.
+pub fn render_parts(target: &Target, ex: &Exchange) -> (String, String) {
     let account = ex.sent.account.as_deref();
     let path = ex
         .sent
@@ -77,9 +86,22 @@ pub fn render_exchange(target: &Target, ex: &Exchange) -> String {
     }
     let body = match serde_json::from_slice::<Value>(&ex.sent.body) {
         Ok(v) => {
-            let mut v = redact_request(&v);
-            normalize_strings(&mut v, account);
-            serde_json::to_string_pretty(&v).unwrap_or_default()
+            let mut shown = redact_request(&v);
+            normalize_strings(&mut shown, account);
+            let mut text = serde_json::to_string_pretty(&shown).unwrap_or_default();
+            // Redaction hides which credentials were sent; a digest keeps two requests that differ only
+            // there apart (for review and for pairing in `diff`) without showing them.
+            if let Some(creds) = v
+                .get("connectorProfileConfig")
+                .and_then(|c| c.get("connectorProfileCredentials"))
+            {
+                let mut creds = creds.clone();
+                normalize_strings(&mut creds, account);
+                let digest =
+                    crate::contract::fingerprint(&serde_json::json!({ "c": creds })).0 as u64;
+                text.push_str(&format!("\n(credentials digest {digest:016x})"));
+            }
+            text
         }
         Err(_) if ex.sent.body.len() > 200 => {
             format!("<{} bytes that are not JSON>", ex.sent.body.len())
@@ -89,6 +111,8 @@ pub fn render_exchange(target: &Target, ex: &Exchange) -> String {
     if !ex.sent.body.is_empty() {
         out.push_str(&format!("\n{body}\n"));
     }
+    let request = target.scrub(&out, &ex.sent.secrets);
+    let mut out = String::new();
     match &ex.result {
         Err(e) => out.push_str(&format!(
             "<<< no response ({})\n",
@@ -114,7 +138,7 @@ pub fn render_exchange(target: &Target, ex: &Exchange) -> String {
             out.push_str(&format!("{text}\n"));
         }
     }
-    target.scrub(&out, &ex.sent.secrets)
+    (request, target.scrub(&out, &ex.sent.secrets))
 }
 
 /// Writes one snapshot per check into `dir`; returns how many files were new or changed.

@@ -5,4 +5,5 @@ mod contract;
 mod helpers;
 mod hostile;
 mod load;
+mod snapshots;
 mod stub;

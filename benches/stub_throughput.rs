@@ -1,0 +1,316 @@
+//! The stub under load, against baselines measured in the same run:
+//!
+//! 1. the fast engine (full validation and idempotency on) vs a bare hyper JSON echo: throughput ratio
+//!    and both p99s (goal: ratio ≥ 0.85, p99 ≤ 2× the echo's);
+//! 2. the wiremock engine vs a bare wiremock responder (goal: overhead ≤ 10%);
+//! 3. memory per stored profile (goal ≤ 1 KiB) and p99 with 1,000,000 stored profiles vs none
+//!    (goal ≤ 1.2×).
+//!
+//! Rounds alternate between the two servers of a pair and the medians are compared, because this
+//! machine is noisy. `cargo bench --bench stub_throughput` (env: BENCH_SECS=3 BENCH_ROUNDS=3
+//! BENCH_CONNS=32 BENCH_PROFILES=1000000 BENCH_ONLY=fast|wiremock|memory).
+
+use appflow_harness::contract::{ExampleGen, Size};
+use appflow_harness::load::result::Histogram;
+use appflow_harness::stub::{self, Engine, Stub, StubConfig, StubRequest};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A typical request with placeholders the client fills in per request (no allocation of schemas).
+fn template() -> (String, String) {
+    let mut body = ExampleGen::new(3).request_sized("Snowflake", "NAME_SLOT", Size::Typical);
+    body["clientToken"] = serde_json::json!("TOKEN_SLOT");
+    let text = body.to_string();
+    let (a, rest) = text.split_once("NAME_SLOT").unwrap();
+    let (b, c) = rest.split_once("TOKEN_SLOT").unwrap();
+    (a.to_owned(), format!("{b}\u{0}{c}"))
+}
+
+/// A bare hyper HTTP/1.1 server on its own 2-worker runtime that parses the JSON body and sends it back.
+fn start_echo() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        |req: Request<hyper::body::Incoming>| async move {
+                            let body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let v: serde_json::Value =
+                                serde_json::from_slice(&body).unwrap_or_default();
+                            let out = serde_json::to_vec(&v).unwrap_or_default();
+                            Ok::<_, std::convert::Infallible>(
+                                Response::builder()
+                                    .header("content-type", "application/json")
+                                    .body(Full::new(Bytes::from(out)))
+                                    .unwrap(),
+                            )
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+        });
+    });
+    addr
+}
+
+/// What one round measured.
+struct Round {
+    rps: f64,
+    p99_us: u64,
+}
+
+/// Drives `addr` with `conns` keep-alive connections for `secs`, each request a fresh create.
+fn drive(addr: SocketAddr, conns: u64, secs: u64, salt: u64) -> Round {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (head, tail) = template();
+    let (mid, end) = tail
+        .split_once('\u{0}')
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .unwrap();
+    rt.block_on(async move {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let tasks: Vec<_> = (0..conns)
+            .map(|c| {
+                let (head, mid, end) = (head.clone(), mid.clone(), end.clone());
+                tokio::spawn(async move {
+                    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let (mut sender, conn) =
+                        hyper::client::conn::http1::handshake(TokioIo::new(stream))
+                            .await
+                            .unwrap();
+                    tokio::spawn(conn);
+                    let mut hist = Histogram::default();
+                    let mut n: u64 = 0;
+                    while Instant::now() < deadline {
+                        let name = format!("b{salt}-{c}-{n}");
+                        let body = format!("{head}{name}{mid}t{name}{end}");
+                        let account = format!(
+                            "{:012}",
+                            (salt * 1_000_000_000 + c * 10_000_000 + n / 90) % 999_999_999_999 + 1
+                        );
+                        let req = Request::post("/create-connector-profile")
+                            .header("host", "bench")
+                            .header("content-type", "application/json")
+                            .header("x-account-id", account)
+                            .body(Full::new(Bytes::from(body)))
+                            .unwrap();
+                        let start = Instant::now();
+                        let resp = sender.send_request(req).await.unwrap();
+                        let status = resp.status();
+                        let _ = resp.into_body().collect().await.unwrap();
+                        hist.record(start.elapsed().as_micros() as u64);
+                        assert!(status.is_success(), "status {status}");
+                        n += 1;
+                    }
+                    hist
+                })
+            })
+            .collect();
+        let start = Instant::now();
+        let mut all = Histogram::default();
+        for t in tasks {
+            all.merge(&t.await.unwrap());
+        }
+        let elapsed = start.elapsed().as_secs_f64().max(secs as f64);
+        Round {
+            rps: all.count as f64 / elapsed,
+            p99_us: all.percentile(99.0).unwrap_or(0),
+        }
+    })
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// Alternates rounds between two servers; prints medians and the ratio of `a` to `b`.
+fn compare(label_a: &str, a: SocketAddr, label_b: &str, b: SocketAddr) -> (f64, f64, f64, f64) {
+    let (secs, rounds, conns) = (
+        env("BENCH_SECS", 3),
+        env("BENCH_ROUNDS", 3),
+        env("BENCH_CONNS", 32),
+    );
+    // Warm both up (connections, caches) before measuring.
+    drive(a, conns, 1, 900);
+    drive(b, conns, 1, 901);
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
+    for r in 0..rounds {
+        ra.push(drive(a, conns, secs, 2 * r + 1));
+        rb.push(drive(b, conns, secs, 2 * r + 2));
+    }
+    let rps_a = median(ra.iter().map(|r| r.rps).collect());
+    let rps_b = median(rb.iter().map(|r| r.rps).collect());
+    let p99_a = median(ra.iter().map(|r| r.p99_us as f64).collect());
+    let p99_b = median(rb.iter().map(|r| r.p99_us as f64).collect());
+    println!(
+        "{label_a:<22} {rps_a:>9.0} req/s  p99 {:>6.2} ms   ({} rounds of {secs}s, {conns} connections)",
+        p99_a / 1000.0,
+        rounds
+    );
+    println!(
+        "{label_b:<22} {rps_b:>9.0} req/s  p99 {:>6.2} ms",
+        p99_b / 1000.0
+    );
+    println!(
+        "ratio {label_a} / {label_b}: throughput {:.3}, p99 {:.2}x",
+        rps_a / rps_b,
+        p99_a / p99_b
+    );
+    (rps_a, rps_b, p99_a, p99_b)
+}
+
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Fills a stub with `n` profiles through its transport-free core (100 per account).
+fn fill(stub: &Stub, n: u64) {
+    let (head, tail) = template();
+    let (mid, end) = tail.split_once('\u{0}').unwrap();
+    for i in 0..n {
+        let name = format!("m{i}");
+        let body = format!("{head}{name}{mid}t{name}{end}");
+        let account = format!("{:012}", 500_000_000_000 + i / 100);
+        let r = stub.handle(&StubRequest {
+            method: "POST",
+            path: "/create-connector-profile",
+            content_type: Some("application/json"),
+            account: Some(&account),
+            account_present: true,
+            body: body.as_bytes(),
+            body_truncated: false,
+        });
+        assert_eq!(r.status, 200);
+    }
+}
+
+fn main() {
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    println!(
+        "stub throughput on {} cores, {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+
+    if only.is_empty() || only == "fast" {
+        let fast = rt
+            .block_on(stub::start(
+                "127.0.0.1:0".parse().unwrap(),
+                Engine::Fast,
+                Arc::new(Stub::new(StubConfig::default())),
+            ))
+            .unwrap();
+        let echo = start_echo();
+        println!(
+            "\n== fast engine vs bare hyper JSON echo (goal: throughput ratio >= 0.85, p99 <= 2x)"
+        );
+        compare("fast stub", fast.addr(), "hyper JSON echo", echo);
+    }
+
+    if only.is_empty() || only == "wiremock" {
+        let wm = rt
+            .block_on(stub::start(
+                "127.0.0.1:0".parse().unwrap(),
+                Engine::Wiremock,
+                Arc::new(Stub::new(StubConfig::default())),
+            ))
+            .unwrap();
+        let bare = rt.block_on(async {
+            let server = wiremock::MockServer::builder().disable_request_recording().start().await;
+            wiremock::Mock::given(wiremock::matchers::any())
+                .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
+                    r#"{"success":true,"data":{"id":"cp-0","created_at":"2026-01-01T00:00:00.000Z"}}"#,
+                    "application/json",
+                ))
+                .mount(&server)
+                .await;
+            server
+        });
+        println!("\n== wiremock engine vs bare wiremock responder (goal: overhead <= 10%)");
+        let (a, b, _, _) = compare("wiremock stub", wm.addr(), "bare wiremock", *bare.address());
+        println!("wiremock engine overhead: {:.1}%", (1.0 - a / b) * 100.0);
+    }
+
+    if only.is_empty() || only == "memory" {
+        let n = env("BENCH_PROFILES", 1_000_000);
+        let stub = Arc::new(Stub::new(StubConfig::default()));
+        let before = rss_bytes();
+        let start = Instant::now();
+        fill(&stub, n);
+        let after = rss_bytes();
+        println!(
+            "\n== {n} stored profiles: {:.0} bytes of RSS per profile (goal <= 1024), filled in {:.1} s",
+            (after.saturating_sub(before)) as f64 / n as f64,
+            start.elapsed().as_secs_f64()
+        );
+        let full = rt
+            .block_on(stub::start(
+                "127.0.0.1:0".parse().unwrap(),
+                Engine::Fast,
+                stub,
+            ))
+            .unwrap();
+        let empty = rt
+            .block_on(stub::start(
+                "127.0.0.1:0".parse().unwrap(),
+                Engine::Fast,
+                Arc::new(Stub::new(StubConfig::default())),
+            ))
+            .unwrap();
+        println!("== p99 with {n} stored profiles vs none (goal <= 1.2x)");
+        compare(
+            "fast stub, 1M stored",
+            full.addr(),
+            "fast stub, empty",
+            empty.addr(),
+        );
+    }
+}
