@@ -371,24 +371,40 @@ pub fn generate_request_schema(model: &Value) -> Result<Value, CodegenError> {
         defs.insert(name, schema);
     }
 
-    // One rule per connector type: the containers may only hold that type's key (or nothing).
-    let mut rules = vec![json!({
-        "if": { "properties": { "connectorType": { "const": "CustomConnector" } }, "required": ["connectorType"] },
-        "then": { "required": ["connectorLabel"] }
-    })];
-    for t in &connector_types {
-        let only = match key_of.get(t) {
-            Some(Value::String(k)) => json!({ "propertyNames": { "const": k } }),
-            _ => json!({ "maxProperties": 0 }),
-        };
-        rules.push(json!({
-            "if": { "properties": { "connectorType": { "const": t } }, "required": ["connectorType"] },
-            "then": { "properties": { "connectorProfileConfig": { "properties": {
+    // The containers may only hold the key that connectorType names (or nothing). As 24 separate
+    // if/then rules every request pays for 24 evaluations; as a balanced decision tree over the
+    // connector types it pays for about five, with the same meaning. The guard applies the tree only
+    // when connectorType is present and known (otherwise that member's own error says why).
+    let only_key = |t: &String| match key_of.get(t) {
+        Some(Value::String(k)) => json!({ "propertyNames": { "const": k } }),
+        _ => json!({ "maxProperties": 0 }),
+    };
+    fn tree(types: &[String], only_key: &dyn Fn(&String) -> Value) -> Value {
+        if let [t] = types {
+            let only = only_key(t);
+            return json!({ "properties": { "connectorProfileConfig": { "properties": {
                 "connectorProfileProperties": only,
                 "connectorProfileCredentials": only
-            } } } }
-        }));
+            } } } });
+        }
+        let (left, right) = types.split_at(types.len() / 2);
+        json!({
+            "if": { "properties": { "connectorType": { "enum": left } } },
+            "then": tree(left, only_key),
+            "else": tree(right, only_key)
+        })
     }
+    let rules = vec![
+        json!({
+            "if": { "properties": { "connectorType": { "const": "CustomConnector" } }, "required": ["connectorType"] },
+            "then": { "required": ["connectorLabel"] }
+        }),
+        json!({
+            "description": "The connector key of connectorProfileProperties / connectorProfileCredentials must be the one connectorType names (x-connector-keys).",
+            "if": { "properties": { "connectorType": { "enum": connector_types } }, "required": ["connectorType"] },
+            "then": tree(&connector_types, &only_key)
+        }),
+    ];
 
     let required = request.get("required").cloned().unwrap_or(json!([]));
     Ok(json!({

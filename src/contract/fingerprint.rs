@@ -22,18 +22,38 @@ pub fn fingerprint(body: &Value) -> Fingerprint {
     Fingerprint(h.digest128())
 }
 
+/// Whether `serde_json::Map` iterates in key order (a `BTreeMap`, unless some crate in the build turns on
+/// serde_json's `preserve_order`). Checked once, so the fingerprint is right either way.
+fn map_is_sorted() -> bool {
+    static SORTED: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        let mut m = serde_json::Map::new();
+        m.insert("b".into(), Value::Null);
+        m.insert("a".into(), Value::Null);
+        m.keys().next().is_some_and(|k| k == "a")
+    });
+    *SORTED
+}
+
 fn feed_object(h: &mut Xxh3, map: &serde_json::Map<String, Value>, top: bool) {
-    let mut entries: Vec<(&String, &Value)> = map
-        .iter()
-        .filter(|(k, _)| !(top && k.as_str() == TOKEN_MEMBER))
-        .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let skip = |k: &str| top && k == TOKEN_MEMBER;
+    let len = map.len() - usize::from(top && map.contains_key(TOKEN_MEMBER));
     h.update(b"{");
-    h.update(&(entries.len() as u64).to_le_bytes());
-    for (k, v) in entries {
+    h.update(&(len as u64).to_le_bytes());
+    let entry = |h: &mut Xxh3, k: &String, v: &Value| {
         h.update(&(k.len() as u64).to_le_bytes());
         h.update(k.as_bytes());
         feed(h, v);
+    };
+    if map_is_sorted() {
+        for (k, v) in map.iter().filter(|(k, _)| !skip(k)) {
+            entry(h, k, v);
+        }
+    } else {
+        let mut entries: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| !skip(k)).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (k, v) in entries {
+            entry(h, k, v);
+        }
     }
 }
 

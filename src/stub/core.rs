@@ -232,12 +232,8 @@ impl Stub {
 
     /// A stub on a clock of the caller's (a [`super::ManualClock`] in tests).
     pub fn with_clock(config: StubConfig, clock: Arc<dyn Clock>) -> Self {
-        let faulty_validator = faulty_schema(config.faults).map(|s| {
-            jsonschema::draft202012::options()
-                .should_validate_formats(true)
-                .build(&s)
-                .expect("derived schema compiles")
-        });
+        let faulty_validator = faulty_schema(config.faults)
+            .map(|s| contract::schema::compile(&s).expect("derived schema compiles"));
         Stub {
             config,
             clock,
@@ -373,7 +369,12 @@ impl Stub {
                 self.config.region, p.name
             )),
         };
-        let mut body = serde_json::to_value(SuccessEnvelope::new(created)).unwrap_or_default();
+        let envelope = SuccessEnvelope::new(created);
+        if !self.config.faults.has(Fault::NoCreatedAt) && echo.is_none() {
+            // The common case: serialize the typed envelope straight to bytes.
+            return self.respond(200, serde_json::to_vec(&envelope).unwrap_or_default());
+        }
+        let mut body = serde_json::to_value(envelope).unwrap_or_default();
         if self.config.faults.has(Fault::NoCreatedAt)
             && let Some(data) = body.get_mut("data").and_then(Value::as_object_mut)
         {
