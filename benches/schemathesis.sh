@@ -26,8 +26,12 @@ st_rc=$?
 set -e
 st_time=$(echo "$(date +%s.%N) - $start" | bc)
 tail -25 target/schemathesis.out
+# The same stub binary and engine, restarted with the contract's quota (the runner proves the quota by
+# filling it, which a raised quota would turn into 100 million creates).
+stop_stub
+start_stub
 start=$(date +%s.%N)
-"$BIN" check --base-url "$STUB_URL" --admin-url "$STUB_URL" --quiet --contract /dev/stdin <<<'quota = 100000000' >/dev/null && check_rc=0 || check_rc=$?
+"$BIN" check --base-url "$STUB_URL" --admin-url "$STUB_URL" --quiet >/dev/null && check_rc=0 || check_rc=$?
 check_time=$(echo "$(date +%s.%N) - $start" | bc)
 printf '\nschemathesis 4.32.5 (--checks all, %s examples): exit %s in %.2f s\n' "${MAX_EXAMPLES:-200}" "$st_rc" "$st_time"
 printf 'appflow-harness check (43 checks):              exit %s in %.2f s\n' "$check_rc" "$check_time"

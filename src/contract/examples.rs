@@ -52,8 +52,11 @@ pub struct ExampleGen {
     rng: SplitMix64,
 }
 
+/// Every generated credential value contains this marker, so a test can search any output for leaks.
+pub const SECRET_MARKER: &str = "s3cr3t";
+
 fn secret(rng: &mut SplitMix64, what: &str) -> Value {
-    json!(format!("{what}-{}", rng.alnum(16)))
+    json!(format!("{what}-{SECRET_MARKER}{}", rng.alnum(12)))
 }
 
 /// Properties and credentials of a connector key, valid under the model's constraints.
@@ -61,7 +64,7 @@ fn connector_parts(key: &str, size: Size, rng: &mut SplitMix64) -> (Value, Optio
     let host = rng.alnum(8);
     let url = json!(format!("https://{host}.example.com"));
     let full = size != Size::Minimal;
-    let oauth = |rng: &mut SplitMix64| json!({"clientId": format!("client-{}", rng.alnum(8)), "clientSecret": secret(rng, "csecret")});
+    let oauth = |rng: &mut SplitMix64| json!({"clientId": secret(rng, "client"), "clientSecret": secret(rng, "csecret")});
     let userpass = |rng: &mut SplitMix64| json!({"username": format!("user-{}", rng.alnum(6)), "password": secret(rng, "pw")});
     match key {
         "Amplitude" => (
@@ -93,7 +96,7 @@ fn connector_parts(key: &str, size: Size, rng: &mut SplitMix64) -> (Value, Optio
         "InforNexus" => (
             json!({"instanceUrl": url}),
             Some(json!({
-                "accessKeyId": secret(rng, "akid"), "userId": format!("user-{}", rng.alnum(6)),
+                "accessKeyId": secret(rng, "akid"), "userId": secret(rng, "user"),
                 "secretAccessKey": secret(rng, "sak"), "datakey": secret(rng, "dk")
             })),
         ),
@@ -166,7 +169,7 @@ fn connector_parts(key: &str, size: Size, rng: &mut SplitMix64) -> (Value, Optio
                 json!({"profileProperties": Value::Object(pmap)}),
                 Some(json!({
                     "authenticationType": "CUSTOM",
-                    "custom": {"customAuthenticationType": "token", "credentialsMap": Value::Object(cmap)}
+                    "custom": {"customAuthenticationType": secret(rng, "authtype"), "credentialsMap": Value::Object(cmap)}
                 })),
             )
         }

@@ -623,6 +623,25 @@ impl Stub {
                     "offset_seconds": self.offset_secs.load(Ordering::Relaxed)
                 }))
             }
+            ["stats"] => {
+                if req.method != "GET" {
+                    return method_not_allowed();
+                }
+                let (mut accounts, mut tokens, mut profiles) = (0usize, 0usize, 0usize);
+                let now = self.now();
+                for shard in self.shards.iter() {
+                    let mut shard = shard.lock();
+                    shard.purge(now);
+                    accounts += shard.accounts.len();
+                    for a in shard.accounts.values() {
+                        tokens += a.tokens.len();
+                        profiles += a.profiles.len();
+                    }
+                }
+                json_ok(
+                    json!({"accounts": accounts, "profiles": profiles, "tokens": tokens, "served": self.served()}),
+                )
+            }
             ["accounts", id, what] => {
                 if !contract::is_valid_account(id) {
                     return bad("The account must be 12 digits");

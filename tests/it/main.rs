@@ -5,5 +5,6 @@ mod contract;
 mod helpers;
 mod hostile;
 mod load;
+mod reliability;
 mod snapshots;
 mod stub;
