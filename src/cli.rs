@@ -176,6 +176,33 @@ impl ServeArgs {
     }
 }
 
+/// Parses a `-H 'Name: value'` flag; the value is marked sensitive (never shown in debug output).
+pub fn parse_header(
+    raw: &str,
+) -> Result<(reqwest::header::HeaderName, reqwest::header::HeaderValue), Error> {
+    let usage = |m: String| Error::Usage(m);
+    let (name, value) = raw
+        .split_once(':')
+        .ok_or_else(|| usage("-H takes 'Name: value'".to_owned()))?;
+    let name = reqwest::header::HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| usage(format!("-H: `{}` is not a header name", name.trim())))?;
+    let mut value = reqwest::header::HeaderValue::from_str(value.trim())
+        .map_err(|_| usage(format!("-H {name}: the value is not a valid header value")))?;
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// Checks a base URL given with `flag` (http or https); returns it without a trailing slash.
+pub fn parse_base_url(raw: &str, flag: &str) -> Result<String, Error> {
+    let url = reqwest::Url::parse(raw).map_err(|e| Error::Usage(format!("{flag} `{raw}`: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Usage(format!(
+            "{flag} `{raw}`: only http and https are supported"
+        )));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
 /// Parses `8h`, `30m`, `1500ms`, `2s` (humantime syntax).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 8h, 30m, 90s, 1500ms)"))

@@ -136,16 +136,6 @@ fn resolve_selection(only: &[String], skip: &[String]) -> Result<Vec<&'static st
         .collect())
 }
 
-fn parse_url(s: &str, flag: &str) -> Result<String, Error> {
-    let url = reqwest::Url::parse(s).map_err(|e| usage(format!("{flag} `{s}`: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(usage(format!(
-            "{flag} `{s}`: only http and https are supported"
-        )));
-    }
-    Ok(s.trim_end_matches('/').to_owned())
-}
-
 impl CheckArgs {
     /// Validates the flags.
     pub fn validate(self) -> Result<CheckOptions, Error> {
@@ -165,18 +155,7 @@ impl CheckArgs {
         let headers = self
             .headers
             .iter()
-            .map(|h| {
-                let (name, value) = h
-                    .split_once(':')
-                    .ok_or_else(|| usage("-H takes 'Name: value'".to_owned()))?;
-                let name = HeaderName::from_bytes(name.trim().as_bytes())
-                    .map_err(|_| usage(format!("-H: `{}` is not a header name", name.trim())))?;
-                let mut value = HeaderValue::from_str(value.trim()).map_err(|_| {
-                    usage(format!("-H {name}: the value is not a valid header value"))
-                })?;
-                value.set_sensitive(true);
-                Ok((name, value))
-            })
+            .map(|h| crate::cli::parse_header(h))
             .collect::<Result<Vec<_>, Error>>()?;
         if self.concurrency == 0 {
             return Err(usage("--concurrency must be at least 1"));
@@ -212,12 +191,12 @@ impl CheckArgs {
             base_url: self
                 .base_url
                 .as_deref()
-                .map(|u| parse_url(u, "--base-url"))
+                .map(|u| crate::cli::parse_base_url(u, "--base-url"))
                 .transpose()?,
             admin_url: self
                 .admin_url
                 .as_deref()
-                .map(|u| parse_url(u, "--admin-url"))
+                .map(|u| crate::cli::parse_base_url(u, "--admin-url"))
                 .transpose()?,
             headers,
             selected,

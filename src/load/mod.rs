@@ -172,29 +172,13 @@ impl LoadArgs {
         let headers = self
             .headers
             .iter()
-            .map(|h| {
-                let (n, v) = h
-                    .split_once(':')
-                    .ok_or_else(|| usage("-H takes 'Name: value'"))?;
-                let name = HeaderName::from_bytes(n.trim().as_bytes())
-                    .map_err(|_| usage(format!("-H: `{}` is not a header name", n.trim())))?;
-                let mut value = HeaderValue::from_str(v.trim())
-                    .map_err(|_| usage(format!("-H {name}: not a valid header value")))?;
-                value.set_sensitive(true);
-                Ok((name, value))
-            })
+            .map(|h| crate::cli::parse_header(h))
             .collect::<Result<Vec<_>, Error>>()?;
-        let host = match self.host {
-            Some(h) => {
-                let url =
-                    reqwest::Url::parse(&h).map_err(|e| usage(format!("--host `{h}`: {e}")))?;
-                if !matches!(url.scheme(), "http" | "https") {
-                    return Err(usage(format!("--host `{h}`: only http and https")));
-                }
-                Some(h.trim_end_matches('/').to_owned())
-            }
-            None => None,
-        };
+        let host = self
+            .host
+            .as_deref()
+            .map(|h| crate::cli::parse_base_url(h, "--host"))
+            .transpose()?;
         Ok(LoadOptions {
             scenario,
             host,

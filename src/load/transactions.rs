@@ -57,15 +57,7 @@ impl LoadState {
         let mut rng = contract::examples::SplitMix64::new(seed);
         let account_base = rng.next_u64() % 900_000_000_000;
         let mut generator = ExampleGen::new(seed);
-        let types = |k: Kind| -> Vec<String> {
-            scenario
-                .transactions
-                .iter()
-                .find(|t| t.kind == k)
-                .map(|t| t.connector_types.clone())
-                .filter(|t| !t.is_empty())
-                .unwrap_or_else(|| contract::connector_types().to_vec())
-        };
+        let types = |k: Kind| types_for(&scenario, k);
         let replay_types = types(Kind::Replay);
         let replay_pool = (0..scenario.shared_tokens)
             .map(|i| {
@@ -132,16 +124,17 @@ impl LoadState {
             replay_ids,
         }
     }
+}
 
-    fn types_for(&self, kind: Kind) -> Vec<String> {
-        self.scenario
-            .transactions
-            .iter()
-            .find(|t| t.kind == kind)
-            .map(|t| t.connector_types.clone())
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| contract::connector_types().to_vec())
-    }
+/// The connector types a transaction kind's requests use: its `connector_types`, or all 24.
+fn types_for(scenario: &Scenario, kind: Kind) -> Vec<String> {
+    scenario
+        .transactions
+        .iter()
+        .find(|t| t.kind == kind)
+        .map(|t| t.connector_types.clone())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| contract::connector_types().to_vec())
 }
 
 /// One user's state (its own accounts, names and last token).
@@ -222,7 +215,7 @@ async fn run_transaction(
         });
     }
     let quota = state.scenario.quota;
-    let types = state.types_for(kind);
+    let types = types_for(&state.scenario, kind);
     let (account, body, expect) = {
         let u = user.get_session_data_mut::<UserState>().expect("set above");
         // Creates stay under the quota by moving to a fresh account before it is reached.
