@@ -497,7 +497,8 @@ impl Stub {
         } else {
             body.get("clientToken").and_then(Value::as_str)
         };
-        let fp = contract::fingerprint(body);
+        // Only a token is bound to the parameters; without one there is nothing to compare.
+        let fp = token.map(|_| contract::fingerprint(body));
         let now = self.now();
         let echo = faults
             .has(Fault::EchoCredentials)
@@ -513,7 +514,7 @@ impl Stub {
             && let Some(entry) = acc.tokens.get(t)
             && entry.expires_at > now
         {
-            let same = entry.fingerprint == fp;
+            let same = Some(entry.fingerprint) == fp;
             if (same || faults.has(Fault::AcceptMismatch)) && entry.profile != usize::MAX {
                 if faults.has(Fault::RefuseReplayAtQuota) && acc.profiles.len() as u32 >= quota {
                     return self.error(ErrorCode::QuotaExceeded);
@@ -572,8 +573,10 @@ impl Stub {
         if faults.has(Fault::SharedNames) {
             self.shared_names.lock().insert(name.to_string());
         }
-        self.shared_count.fetch_add(1, Ordering::SeqCst);
-        if let Some(t) = token {
+        if faults.has(Fault::SharedQuota) {
+            self.shared_count.fetch_add(1, Ordering::SeqCst);
+        }
+        if let (Some(t), Some(fp)) = (token, fp) {
             let expires_at = now + self.ttl();
             acc.tokens.insert(
                 t.into(),
