@@ -166,29 +166,37 @@ async fn retry_storm_catches_a_stub_that_answers_a_new_id_on_replay() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quota_pressure_expects_402_past_the_quota() {
-    let out = load::run(&options(&["quota-pressure", "--users", "4", "--run-time", "2s"]).unwrap())
-        .await
-        .unwrap();
+    // The shipped scenario with a quota of 5, so every user crosses it many times even on a busy machine.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quota-5.toml");
+    let text = BUILT_IN
+        .iter()
+        .find(|(n, _)| *n == "quota-pressure")
+        .unwrap()
+        .1;
+    std::fs::write(&path, text.replace("quota = 100", "quota = 5")).unwrap();
+    let path = path.to_str().unwrap();
+    let run = |fault: Option<&'static str>| {
+        let mut args = vec![path, "--users", "4", "--run-time", "2s"];
+        if let Some(f) = fault {
+            args.extend(["--stub-fault", f]);
+        }
+        options(&args).unwrap()
+    };
+    let out = load::run(&run(None)).await.unwrap();
     assert!(out.passed, "{}", load::summary(&out.result, &out.verdicts));
-    let bad = load::run(
-        &options(&[
-            "quota-pressure",
-            "--users",
-            "4",
-            "--run-time",
-            "2s",
-            "--stub-fault",
-            "quota-off-by-one",
-        ])
-        .unwrap(),
-    )
-    .await
-    .unwrap();
+    assert!(
+        out.result.transactions["quota"].requests > 4 * 6,
+        "every user crossed the quota"
+    );
+    let bad = load::run(&run(Some("quota-off-by-one"))).await.unwrap();
     assert!(!bad.passed);
     assert!(
         bad.result
             .failures_by_rule
-            .contains_key("unexpected-status")
+            .contains_key("unexpected-status"),
+        "{:?}",
+        bad.result.failures_by_rule
     );
 }
 
