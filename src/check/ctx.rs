@@ -239,12 +239,12 @@ impl Ctx {
             );
             return;
         };
-        if let Some(secret) = ex.sent.secrets.iter().find(|s| {
+        let leaked = ex.sent.secrets.iter().any(|s| {
             !s.is_empty()
                 && (r.body.windows(s.len()).any(|w| w == s.as_bytes())
                     || r.headers.contains(s.as_str()))
-        }) {
-            let _ = secret;
+        });
+        if leaked {
             self.fail(
                 "secrets: the response contains a credential value that was sent",
                 Some("no credential value in any response body or header".into()),

@@ -24,6 +24,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Concurrent requests in race checks unless `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
 /// `check …` (raw flags).
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -46,7 +49,7 @@ pub struct CheckArgs {
     #[arg(long, default_value = "10s", value_parser = crate::cli::parse_duration)]
     pub timeout: Duration,
     /// Concurrent requests in race checks (and in-flight requests within a check).
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
     /// Run each race check K times and report how many runs failed.
     #[arg(long, default_value_t = 1)]
@@ -67,7 +70,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
     /// Engine of the embedded stub (only without --base-url).
-    #[arg(long, value_enum, default_value_t = Engine::Fast)]
+    #[arg(long, value_enum, default_value_t = Engine::default())]
     pub engine: Engine,
     /// Start the embedded stub with this fault (only without --base-url; repeatable): shows what a
     /// broken service looks like.

@@ -57,8 +57,7 @@ impl LoadState {
         let mut rng = contract::examples::SplitMix64::new(seed);
         let account_base = rng.next_u64() % 900_000_000_000;
         let mut generator = ExampleGen::new(seed);
-        let types = |k: Kind| types_for(&scenario, k);
-        let replay_types = types(Kind::Replay);
+        let replay_types = types_for(&scenario, Kind::Replay);
         let replay_pool = (0..scenario.shared_tokens)
             .map(|i| {
                 let t = &replay_types[i % replay_types.len()];
@@ -68,7 +67,7 @@ impl LoadState {
                 (token, serde_json::to_vec(&body).unwrap_or_default())
             })
             .collect();
-        let invalid_types = types(Kind::Invalid);
+        let invalid_types = types_for(&scenario, Kind::Invalid);
         let invalid_pool = invalid_types
             .iter()
             .flat_map(|t| invalid_cases(&generator.request(t, "invalid-case")))

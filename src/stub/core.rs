@@ -137,6 +137,19 @@ pub struct ListedProfile {
     pub created_at: String,
 }
 
+/// Totals of `GET /__admin/stats`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StubStats {
+    /// Accounts that have been used.
+    pub accounts: usize,
+    /// Stored profiles.
+    pub profiles: usize,
+    /// Live (unexpired) token bindings.
+    pub tokens: usize,
+    /// Requests the endpoint has answered.
+    pub served: u64,
+}
+
 /// The stub: configuration, clock and state. Cheap to share (`Arc<Stub>`).
 #[derive(Debug)]
 pub struct Stub {
@@ -312,18 +325,23 @@ impl Stub {
         self.served.load(Ordering::Relaxed)
     }
 
-    /// How many profiles all accounts hold together.
-    pub fn total_profiles(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| {
-                s.lock()
-                    .accounts
-                    .values()
-                    .map(|a| a.profiles.len())
-                    .sum::<usize>()
-            })
-            .sum()
+    /// Totals over all accounts: accounts, stored profiles, live tokens (expired ones are purged first).
+    pub fn stats(&self) -> StubStats {
+        let now = self.now();
+        let mut stats = StubStats {
+            served: self.served(),
+            ..StubStats::default()
+        };
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock();
+            shard.purge(now);
+            stats.accounts += shard.accounts.len();
+            for a in shard.accounts.values() {
+                stats.tokens += a.tokens.len();
+                stats.profiles += a.profiles.len();
+            }
+        }
+        stats
     }
 
     fn respond(&self, status: u16, body: Vec<u8>) -> StubResponse {
@@ -630,20 +648,7 @@ impl Stub {
                 if req.method != "GET" {
                     return method_not_allowed();
                 }
-                let (mut accounts, mut tokens, mut profiles) = (0usize, 0usize, 0usize);
-                let now = self.now();
-                for shard in self.shards.iter() {
-                    let mut shard = shard.lock();
-                    shard.purge(now);
-                    accounts += shard.accounts.len();
-                    for a in shard.accounts.values() {
-                        tokens += a.tokens.len();
-                        profiles += a.profiles.len();
-                    }
-                }
-                json_ok(
-                    json!({"accounts": accounts, "profiles": profiles, "tokens": tokens, "served": self.served()}),
-                )
+                json_ok(serde_json::to_value(self.stats()).unwrap_or_default())
             }
             ["accounts", id, what] => {
                 if !contract::is_valid_account(id) {

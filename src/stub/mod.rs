@@ -8,7 +8,7 @@ mod fault;
 mod wiremock;
 
 pub use self::clock::{Clock, ManualClock, SystemClock};
-pub use self::core::{ListedProfile, Stub, StubConfig, StubRequest, StubResponse};
+pub use self::core::{ListedProfile, Stub, StubConfig, StubRequest, StubResponse, StubStats};
 pub use self::fault::{Fault, Faults};
 pub use self::wiremock::{ContractResponder, mount_contract};
 
