@@ -173,5 +173,58 @@ fn generator(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, serde, validation, generator);
+/// The stub's whole `handle` for one request, against what the bench's bare hyper echo does with the same
+/// body (parse + serialize): the per-request work the fast server adds, without any transport.
+fn stub_handle(c: &mut Criterion) {
+    use appflow_harness::stub::{Stub, StubConfig, StubRequest};
+    let mut g = ExampleGen::new(3);
+    let mut template = g.request_sized("Snowflake", "n-SLOT", Size::Typical);
+    template["clientToken"] = Value::String("t-SLOT".into());
+    let template = template.to_string();
+    let request = |body: &[u8], account: &str| -> u16 {
+        let stub_req = StubRequest {
+            method: "POST",
+            path: contract::ENDPOINT,
+            content_type: Some("application/json"),
+            account: Some(account),
+            account_present: true,
+            body,
+            body_truncated: false,
+        };
+        STUB.with(|s| s.handle(&stub_req).status)
+    };
+    thread_local! {
+        static STUB: Stub = Stub::new(StubConfig::default());
+    }
+    let mut group = c.benchmark_group("stub");
+    group.throughput(Throughput::Elements(1));
+    let mut n: u64 = 0;
+    group.bench_function("handle/fresh-create", |b| {
+        b.iter_batched(
+            || {
+                n += 1;
+                (
+                    template.replace("SLOT", &format!("c{n}")),
+                    format!("{:012}", 100_000_000_000 + n / 90),
+                )
+            },
+            |(body, account)| assert_eq!(request(body.as_bytes(), &account), 200),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    let replay = template.replace("SLOT", "replayed");
+    assert_eq!(request(replay.as_bytes(), "000000000001"), 200);
+    group.bench_function("handle/replay", |b| {
+        b.iter(|| assert_eq!(request(black_box(replay.as_bytes()), "000000000001"), 200))
+    });
+    group.bench_function("echo/parse+serialize", |b| {
+        b.iter(|| {
+            let v: Value = serde_json::from_slice(black_box(replay.as_bytes())).unwrap();
+            serde_json::to_vec(&v).unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, serde, validation, generator, stub_handle);
 criterion_main!(benches);
