@@ -1,8 +1,20 @@
 //! The idempotency fingerprint: a request's parameters (the body without `clientToken`) as a JSON value,
 //! independent of member order, whitespace and number spelling (`443` and `443.0` are one value).
 
+use jsonschema::JsonType;
+use jsonschema::json::{Array, Json, JsonNumber, Node, Object, SerdeJson};
 use serde_json::Value;
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_128;
+
+/// A body's canonical form: each value tagged with its type and each length spelled out, so no two
+/// different values write the same bytes.
+struct Canonical(Vec<u8>);
+
+impl Canonical {
+    fn update(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+}
 
 /// A 128-bit digest of a request's parameters. Two requests have the same fingerprint exactly when their
 /// bodies, without `clientToken`, are equal as JSON values (up to a 2^-128 hash collision).
@@ -14,54 +26,62 @@ pub const TOKEN_MEMBER: &str = "clientToken";
 
 /// Fingerprints a request body (at the top level, `clientToken` is left out).
 pub fn fingerprint(body: &Value) -> Fingerprint {
-    let mut h = Xxh3::new();
-    match body {
-        Value::Object(map) => feed_object(&mut h, map, true),
-        other => feed(&mut h, other),
-    }
-    Fingerprint(h.digest128())
+    fingerprint_of::<SerdeJson>(body)
 }
 
-/// Whether `serde_json::Map` iterates in key order (a `BTreeMap`, unless some crate in the build turns on
-/// serde_json's `preserve_order`). Checked once, so the fingerprint is right either way.
-fn map_is_sorted() -> bool {
-    static SORTED: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
-        let mut m = serde_json::Map::new();
-        m.insert("b".into(), Value::Null);
-        m.insert("a".into(), Value::Null);
-        m.keys().next().is_some_and(|k| k == "a")
-    });
-    *SORTED
+/// [`fingerprint`] over any JSON representation (the stub's fast path reads a [`super::doc::Doc`]);
+/// equal JSON values get equal fingerprints whatever holds them.
+pub fn fingerprint_of<'a, F: Json>(body: F::Node<'a>) -> Fingerprint {
+    // The canonical bytes are gathered first and hashed once: a streaming hasher costs more per
+    // call than these small pieces cost to copy.
+    let mut h = Canonical(Vec::with_capacity(512));
+    feed::<F>(&mut h, &body, true);
+    Fingerprint(xxh3_128(&h.0))
 }
 
-fn feed_object(h: &mut Xxh3, map: &serde_json::Map<String, Value>, top: bool) {
+fn feed_object<'a, F: Json>(
+    h: &mut Canonical,
+    map: &<F::Node<'a> as Node<'a, F>>::Object,
+    top: bool,
+) {
     let skip = |k: &str| top && k == TOKEN_MEMBER;
-    let len = map.len() - usize::from(top && map.contains_key(TOKEN_MEMBER));
+    let len = map.members().filter(|(k, _)| !skip(k.as_ref())).count();
     h.update(b"{");
     h.update(&(len as u64).to_le_bytes());
-    let entry = |h: &mut Xxh3, k: &String, v: &Value| {
+    let entry = |h: &mut Canonical, k: &str, v: &F::Node<'a>| {
         h.update(&(k.len() as u64).to_le_bytes());
         h.update(k.as_bytes());
-        feed(h, v);
+        feed::<F>(h, v, false);
     };
-    if map_is_sorted() {
-        for (k, v) in map.iter().filter(|(k, _)| !skip(k)) {
-            entry(h, k, v);
+    // Members in key order; a `BTreeMap`-backed `Value` already iterates that way, so only other
+    // representations pay for sorting.
+    let sorted = map
+        .members()
+        .zip(map.members().skip(1))
+        .all(|((a, _), (b, _))| a.as_ref() < b.as_ref());
+    if sorted {
+        for (k, v) in map.members().filter(|(k, _)| !skip(k.as_ref())) {
+            entry(h, k.as_ref(), &v);
         }
     } else {
-        let mut entries: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| !skip(k)).collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        for (k, v) in entries {
-            entry(h, k, v);
+        let mut entries: Vec<_> = map.members().filter(|(k, _)| !skip(k.as_ref())).collect();
+        entries.sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        for (k, v) in &entries {
+            entry(h, k.as_ref(), v);
         }
     }
 }
 
-fn feed(h: &mut Xxh3, v: &Value) {
-    match v {
-        Value::Null => h.update(b"n"),
-        Value::Bool(b) => h.update(if *b { b"t" } else { b"f" }),
-        Value::Number(n) => {
+fn feed<'a, F: Json>(h: &mut Canonical, v: &F::Node<'a>, top: bool) {
+    match v.json_type() {
+        JsonType::Null => h.update(b"n"),
+        JsonType::Boolean => h.update(if v.as_boolean() == Some(true) {
+            b"t"
+        } else {
+            b"f"
+        }),
+        JsonType::Number | JsonType::Integer => {
+            let Some(n) = v.as_number() else { return };
             // One spelling per numeric value: integers as i128, other numbers by their f64 bits.
             if let Some(i) = n.as_i64() {
                 h.update(b"i");
@@ -80,19 +100,25 @@ fn feed(h: &mut Xxh3, v: &Value) {
                 }
             }
         }
-        Value::String(s) => {
+        JsonType::String => {
+            let s = v.as_string().unwrap_or_default();
             h.update(b"s");
             h.update(&(s.len() as u64).to_le_bytes());
             h.update(s.as_bytes());
         }
-        Value::Array(items) => {
+        JsonType::Array => {
+            let Some(items) = v.as_array() else { return };
             h.update(b"[");
             h.update(&(items.len() as u64).to_le_bytes());
-            for item in items {
-                feed(h, item);
+            for item in items.elements() {
+                feed::<F>(h, &item, false);
             }
         }
-        Value::Object(map) => feed_object(h, map, false),
+        JsonType::Object => {
+            if let Some(map) = v.as_object() {
+                feed_object::<F>(h, &map, top);
+            }
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! and the idempotency fingerprint. No HTTP and no async runtime in here; everything else calls it.
 
 pub mod codegen;
+pub mod doc;
 pub mod errors;
 pub mod examples;
 pub mod fingerprint;

@@ -71,10 +71,28 @@ impl SchemaKind {
 /// patterns run by the `regex` crate (linear time; every pattern of the contract is a plain regular
 /// expression, and it is several times faster than the backtracking default).
 pub fn compile(schema: &Value) -> Result<Validator, jsonschema::ValidationError<'static>> {
-    jsonschema::draft202012::options()
+    compile_for::<jsonschema::json::SerdeJson>(schema)
+}
+
+/// [`compile`] for another JSON representation of the instances.
+pub fn compile_for<F: jsonschema::json::Json>(
+    schema: &Value,
+) -> Result<Validator<F>, jsonschema::ValidationError<'static>> {
+    jsonschema::options_for::<F>()
+        .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .with_pattern_options(jsonschema::PatternOptions::regex())
         .build(schema)
+}
+
+/// The request schema compiled for the stub's in-place documents ([`super::doc::Doc`]): the same
+/// schema as [`SchemaKind::Request`]'s validator, read through another representation.
+pub fn request_doc_validator() -> &'static Validator<super::doc::DocJson> {
+    static COMPILED: LazyLock<Validator<super::doc::DocJson>> = LazyLock::new(|| {
+        compile_for::<super::doc::DocJson>(SchemaKind::Request.value())
+            .expect("embedded schema compiles")
+    });
+    &COMPILED
 }
 
 /// The connector types the request schema accepts, in the model's order.

@@ -3,6 +3,7 @@
 
 use super::clock::{Clock, SystemClock};
 use super::fault::{Fault, Faults};
+use crate::contract::doc::DocJson;
 use crate::contract::{
     self, Created, ErrorCode, ErrorEnvelope, Fingerprint, SchemaKind, SuccessEnvelope, Violation,
 };
@@ -10,8 +11,8 @@ use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
 use parking_lot::{Condvar, Mutex};
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasher, RandomState};
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
@@ -78,6 +79,10 @@ pub struct StubResponse {
     pub body: Bytes,
 }
 
+/// The stub's maps hash with foldhash (seeded per process): SipHash was a tenth of `create`.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// One stored profile.
 #[derive(Debug, Clone)]
 struct Profile {
@@ -98,14 +103,15 @@ struct Account {
     quota: Option<u32>,
     profiles: Vec<Profile>,
     names: HashSet<Arc<str>>,
-    tokens: HashMap<Box<str>, TokenEntry>,
+    /// Keyed by the token; the same allocation is shared with the shard's expiry queue.
+    tokens: HashMap<Arc<str>, TokenEntry>,
 }
 
 #[derive(Debug, Default)]
 struct Shard {
     accounts: HashMap<u64, Account>,
     /// Token bindings in the order they expire (the TTL is one for all), for purging.
-    expiry: VecDeque<(DateTime<Utc>, u64, Box<str>)>,
+    expiry: VecDeque<(DateTime<Utc>, u64, Arc<str>)>,
 }
 
 impl Shard {
@@ -124,6 +130,17 @@ impl Shard {
             }
         }
     }
+}
+
+/// What a create needs of a valid request, read from whichever representation parsed it.
+struct Params<'a> {
+    name: &'a str,
+    /// The client token, if any.
+    token: Option<&'a str>,
+    /// The parameters' fingerprint (only computed with a token: without one there is nothing to compare).
+    fingerprint: Option<Fingerprint>,
+    /// Only with `Fault::EchoCredentials`.
+    credentials: Option<&'a Value>,
 }
 
 /// A profile as the admin listing shows it.
@@ -157,7 +174,7 @@ pub struct Stub {
     clock: Arc<dyn Clock>,
     offset_secs: AtomicI64,
     shards: Box<[Mutex<Shard>]>,
-    hasher: RandomState,
+    hasher: foldhash::fast::RandomState,
     /// Only with `Fault::SharedNames` / `Fault::SharedQuota`.
     shared_names: Mutex<HashSet<String>>,
     shared_count: AtomicU32,
@@ -198,12 +215,49 @@ impl RaceWindow {
 
 const SHARDS: usize = 64;
 
+/// RFC 3339 in UTC with milliseconds (`2026-11-29T17:17:26.123Z`), as chrono's
+/// `to_rfc3339_opts(Millis, true)` writes it, without its general-purpose formatter.
 fn format_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+    use chrono::{Datelike, Timelike};
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    }
+    let millis = t.timestamp_subsec_millis().min(999);
+    let mut out = [0u8; 24];
+    let mut put = |at: usize, value: u32, width: usize| {
+        let mut v = value;
+        for i in (0..width).rev() {
+            out[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year as u32, 4);
+    put(5, t.month(), 2);
+    put(8, t.day(), 2);
+    put(11, t.hour(), 2);
+    put(14, t.minute(), 2);
+    put(17, t.second().min(59), 2);
+    put(20, millis, 3);
+    out[4] = b'-';
+    out[7] = b'-';
+    out[10] = b'T';
+    out[13] = b':';
+    out[16] = b':';
+    out[19] = b'.';
+    out[23] = b'Z';
+    out.iter().map(|&b| b as char).collect()
 }
 
+/// `cp-` and the id as 32 lowercase hex digits.
 fn format_id(id: u128) -> String {
-    format!("cp-{id:032x}")
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(35);
+    out.push_str("cp-");
+    for shift in (0..32).rev() {
+        out.push(HEX[((id >> (shift * 4)) & 0xf) as usize] as char);
+    }
+    out
 }
 
 /// Derives the request schema a pattern fault validates with (never a hand copy of the rules).
@@ -252,8 +306,8 @@ impl Stub {
             clock,
             offset_secs: AtomicI64::new(0),
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            hasher: RandomState::new(),
-            shared_names: Mutex::new(HashSet::new()),
+            hasher: foldhash::fast::RandomState::default(),
+            shared_names: Mutex::new(HashSet::default()),
             shared_count: AtomicU32::new(0),
             faulty_validator,
             window: RaceWindow::default(),
@@ -373,6 +427,17 @@ impl Stub {
         self.error_envelope(&ErrorEnvelope::new(code))
     }
 
+    /// `arn:aws:appflow:REGION:ACCOUNT:connectorprofile/NAME`.
+    fn arn(&self, account: u64, name: &str) -> String {
+        use std::fmt::Write;
+        let mut arn = String::with_capacity(48 + self.config.region.len() + name.len());
+        arn.push_str("arn:aws:appflow:");
+        arn.push_str(&self.config.region);
+        let _ = write!(arn, ":{account:012}:connectorprofile/");
+        arn.push_str(name);
+        arn
+    }
+
     fn success(&self, account: u64, p: &Profile, echo: Option<&Value>) -> StubResponse {
         let created_at = if self.config.faults.has(Fault::BadCreatedAt) {
             p.created_at.format("%Y-%m-%d %H:%M:%S").to_string()
@@ -382,10 +447,7 @@ impl Stub {
         let created = Created {
             id: format_id(p.id),
             created_at,
-            connector_profile_arn: Some(format!(
-                "arn:aws:appflow:{}:{account:012}:connectorprofile/{}",
-                self.config.region, p.name
-            )),
+            connector_profile_arn: Some(self.arn(account, &p.name)),
         };
         let envelope = SuccessEnvelope::new(created);
         if !self.config.faults.has(Fault::NoCreatedAt) && echo.is_none() {
@@ -439,6 +501,26 @@ impl Stub {
             }
             _ => 0,
         };
+        if !self.config.faults.any()
+            && let Some(doc) = contract::doc::Doc::parse(req.body)
+        {
+            // The fast path: the body read in place, checked against the same schema. An invalid
+            // body goes on to the `Value` path below, which words the violations.
+            let root = doc.root();
+            if contract::schema::request_doc_validator().is_valid(root) {
+                let token = root.get_str(contract::fingerprint::TOKEN_MEMBER);
+                return self.create(
+                    account,
+                    Params {
+                        name: root.get_str("connectorProfileName").unwrap_or_default(),
+                        token,
+                        fingerprint: token
+                            .map(|_| contract::fingerprint::fingerprint_of::<DocJson>(root)),
+                        credentials: None,
+                    },
+                );
+            }
+        }
         let body: Value = match serde_json::from_slice(req.body) {
             Ok(v) => v,
             Err(e) => {
@@ -465,19 +547,37 @@ impl Stub {
             Some(v) if v.is_valid(&body) => Vec::new(),
             Some(_) | None => contract::validate(&body),
         };
+        let token = body
+            .get(contract::fingerprint::TOKEN_MEMBER)
+            .and_then(Value::as_str);
+        let fingerprint = token.map(|_| contract::fingerprint(&body));
         if !violations.is_empty() {
-            self.bind_failed_token(account, &body);
+            self.bind_failed_token(account, token, fingerprint);
             return self.error_envelope(&ErrorEnvelope::validation(violations));
         }
-        self.create(account, &body)
+        let credentials = self
+            .config
+            .faults
+            .has(Fault::EchoCredentials)
+            .then(|| body["connectorProfileConfig"].get("connectorProfileCredentials"))
+            .flatten();
+        self.create(
+            account,
+            Params {
+                name: body["connectorProfileName"].as_str().unwrap_or_default(),
+                token,
+                fingerprint,
+                credentials,
+            },
+        )
     }
 
     /// With `Fault::FailedBindsToken`: a failed request's token is bound as if it had succeeded.
-    fn bind_failed_token(&self, account: u64, body: &Value) {
+    fn bind_failed_token(&self, account: u64, token: Option<&str>, fp: Option<Fingerprint>) {
         if !self.config.faults.has(Fault::FailedBindsToken) {
             return;
         }
-        let Some(token) = body.get("clientToken").and_then(Value::as_str) else {
+        let (Some(token), Some(fingerprint)) = (token, fp) else {
             return;
         };
         let now = self.now();
@@ -486,7 +586,7 @@ impl Stub {
         acc.tokens.insert(
             token.into(),
             TokenEntry {
-                fingerprint: contract::fingerprint(body),
+                fingerprint,
                 profile: usize::MAX,
                 expires_at: now + self.ttl(),
             },
@@ -507,21 +607,16 @@ impl Stub {
     }
 
     /// Steps 7–11 of the order: token replay or mismatch, name, quota, create — atomic per account.
-    fn create(&self, account: u64, body: &Value) -> StubResponse {
+    fn create(&self, account: u64, params: Params<'_>) -> StubResponse {
         let faults = self.config.faults;
-        let name = body["connectorProfileName"].as_str().unwrap_or_default();
-        let token = if faults.has(Fault::IgnoreToken) {
-            None
+        let name = params.name;
+        let (token, fp) = if faults.has(Fault::IgnoreToken) {
+            (None, None)
         } else {
-            body.get("clientToken").and_then(Value::as_str)
+            (params.token, params.fingerprint)
         };
-        // Only a token is bound to the parameters; without one there is nothing to compare.
-        let fp = token.map(|_| contract::fingerprint(body));
         let now = self.now();
-        let echo = faults
-            .has(Fault::EchoCredentials)
-            .then(|| body["connectorProfileConfig"].get("connectorProfileCredentials"))
-            .flatten();
+        let echo = params.credentials;
 
         let mut shard = self.shard(account).lock();
         shard.purge(now);
@@ -558,7 +653,7 @@ impl Stub {
         };
         if name_taken {
             drop(shard);
-            self.bind_failed_token(account, body);
+            self.bind_failed_token(account, params.token, params.fingerprint);
             return self.error(ErrorCode::Conflict);
         }
         let held = if faults.has(Fault::SharedQuota) {
@@ -568,7 +663,7 @@ impl Stub {
         };
         if held >= quota {
             drop(shard);
-            self.bind_failed_token(account, body);
+            self.bind_failed_token(account, params.token, params.fingerprint);
             return self.error(ErrorCode::QuotaExceeded);
         }
 
@@ -596,15 +691,16 @@ impl Stub {
         }
         if let (Some(t), Some(fp)) = (token, fp) {
             let expires_at = now + self.ttl();
+            let t: Arc<str> = Arc::from(t);
             acc.tokens.insert(
-                t.into(),
+                t.clone(),
                 TokenEntry {
                     fingerprint: fp,
                     profile: index,
                     expires_at,
                 },
             );
-            shard.expiry.push_back((expires_at, account, t.into()));
+            shard.expiry.push_back((expires_at, account, t));
         }
         drop(shard);
         self.success(account, &profile, echo)
@@ -676,6 +772,37 @@ impl Stub {
                 }
             }
             _ => self.error(ErrorCode::NotFound),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn format_time_writes_what_chrono_writes() {
+        let mut t = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap();
+        // Steps of a prime number of milliseconds cover every field's digits over 400 years.
+        for _ in 0..20_000 {
+            assert_eq!(
+                format_time(t),
+                t.to_rfc3339_opts(SecondsFormat::Millis, true)
+            );
+            t += chrono::Duration::milliseconds(631_152_007);
+        }
+        let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(
+            format_time(far),
+            far.to_rfc3339_opts(SecondsFormat::Millis, true)
+        );
+    }
+
+    #[test]
+    fn format_id_is_32_lowercase_hex_digits() {
+        for id in [0, 1, u128::MAX, 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210] {
+            assert_eq!(format_id(id), format!("cp-{id:032x}"));
         }
     }
 }

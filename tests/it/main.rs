@@ -2,6 +2,7 @@
 
 mod check;
 mod contract;
+mod fast_path;
 mod helpers;
 mod hostile;
 mod load;

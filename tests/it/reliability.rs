@@ -38,7 +38,7 @@ fn assert_contract_answer(
     Ok(())
 }
 
-fn json_value() -> impl Strategy<Value = Value> {
+pub(crate) fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
@@ -58,7 +58,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 /// A valid request with one random edit at a random place.
-fn mutated_request() -> impl Strategy<Value = Value> {
+pub(crate) fn mutated_request() -> impl Strategy<Value = Value> {
     (
         0..connector_types().len(),
         any::<u64>(),

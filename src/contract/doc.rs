@@ -1,0 +1,627 @@
+//! A request body read in place: one flat arena of nodes whose strings borrow the input bytes.
+//!
+//! This is the stub's fast path. Building a `serde_json::Value` costs about as much as validating
+//! and fingerprinting it together (an allocation per string, key and map node, and as many frees).
+//! A [`Doc`] takes three allocations, is validated by the same request schema (compiled for this
+//! representation through jsonschema's [`Json`] trait) and fingerprinted by the same function.
+//!
+//! It reads only the common subset of JSON and declines everything else: escapes in strings,
+//! fractions, exponents and negative numbers, integers beyond `u64`, duplicate keys, nesting deeper
+//! than `serde_json`'s limit, and anything malformed. On `None` the caller takes the
+//! `serde_json::Value` path, so every answer stays what that path gives. Within the subset the two
+//! agree exactly (tested: same value, same fingerprint, same validity).
+
+use jsonschema::JsonType;
+use jsonschema::json::{Array, Json, JsonNumber, Node, NodeIdentity, Object};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// `serde_json`'s own nesting limit.
+const MAX_DEPTH: usize = 128;
+
+#[derive(Debug, Clone, Copy)]
+enum Item<'i> {
+    Null,
+    Bool(bool),
+    Int(u64),
+    Str(&'i str),
+    /// Children at `elements[start..start + len]`.
+    Array {
+        start: u32,
+        len: u32,
+    },
+    /// Members at `members[start..start + len]`, in document order.
+    Object {
+        start: u32,
+        len: u32,
+    },
+}
+
+/// A parsed document; the root is node 0.
+#[derive(Debug)]
+pub struct Doc<'i> {
+    items: Vec<Item<'i>>,
+    elements: Vec<u32>,
+    members: Vec<(&'i str, u32)>,
+}
+
+impl<'i> Doc<'i> {
+    /// Parses `bytes`, or declines (`None`) when they are not JSON of the common subset.
+    pub fn parse(bytes: &'i [u8]) -> Option<Doc<'i>> {
+        if u32::try_from(bytes.len()).is_err() {
+            return None;
+        }
+        let text = std::str::from_utf8(bytes).ok()?;
+        let mut p = Parser {
+            text,
+            pos: 0,
+            doc: Doc {
+                items: Vec::with_capacity(bytes.len() / 16 + 4),
+                elements: Vec::new(),
+                members: Vec::with_capacity(bytes.len() / 20 + 4),
+            },
+            open_members: Vec::new(),
+            open_elements: Vec::new(),
+        };
+        p.value(0)?;
+        p.skip_ws();
+        (p.pos == bytes.len()).then_some(p.doc)
+    }
+
+    /// The root node.
+    pub fn root(&self) -> DocNode<'_> {
+        DocNode::At(self, 0)
+    }
+}
+
+struct Parser<'i> {
+    text: &'i str,
+    pos: usize,
+    doc: Doc<'i>,
+    /// Members of the objects still open, innermost last.
+    open_members: Vec<(&'i str, u32)>,
+    /// Elements of the arrays still open, innermost last.
+    open_elements: Vec<u32>,
+}
+
+impl<'i> Parser<'i> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn push(&mut self, item: Item<'i>) -> u32 {
+        self.doc.items.push(item);
+        (self.doc.items.len() - 1) as u32
+    }
+
+    fn value(&mut self, depth: usize) -> Option<u32> {
+        self.skip_ws();
+        match self.peek()? {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => {
+                let s = self.string()?;
+                Some(self.push(Item::Str(s)))
+            }
+            b't' => self.literal("true", Item::Bool(true)),
+            b'f' => self.literal("false", Item::Bool(false)),
+            b'n' => self.literal("null", Item::Null),
+            b'0'..=b'9' => self.integer(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &str, item: Item<'i>) -> Option<u32> {
+        if !self.text[self.pos..].starts_with(word) {
+            return None;
+        }
+        self.pos += word.len();
+        Some(self.push(item))
+    }
+
+    /// A non-negative integer without fraction or exponent that fits a `u64`.
+    fn integer(&mut self) -> Option<u32> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let mut n: u64 = 0;
+        while let Some(&b) = bytes.get(self.pos).filter(|b| b.is_ascii_digit()) {
+            n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+            self.pos += 1;
+        }
+        let leading_zero = bytes[start] == b'0' && self.pos - start > 1;
+        if leading_zero || matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return None;
+        }
+        Some(self.push(Item::Int(n)))
+    }
+
+    /// A string without escapes or control characters (the cursor is on its opening quote).
+    fn string(&mut self) -> Option<&'i str> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos + 1;
+        let len = find_quote_or_special(&bytes[start..])?;
+        if bytes[start + len] != b'"' {
+            return None;
+        }
+        self.pos = start + len + 1;
+        // Quotes are ASCII, so both ends are character boundaries of the checked UTF-8 text.
+        self.text.get(start..start + len)
+    }
+
+    fn object(&mut self, depth: usize) -> Option<u32> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.pos += 1;
+        let at = self.push(Item::Null);
+        let mark = self.open_members.len();
+        self.skip_ws();
+        if self.peek()? == b'}' {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek()? != b'"' {
+                    return None;
+                }
+                let key = self.string()?;
+                self.skip_ws();
+                if self.peek()? != b':' {
+                    return None;
+                }
+                self.pos += 1;
+                let value = self.value(depth + 1)?;
+                self.open_members.push((key, value));
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b'}' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        let mine = &self.open_members[mark..];
+        if has_duplicate_keys(mine) {
+            return None;
+        }
+        let start = self.doc.members.len() as u32;
+        let len = mine.len() as u32;
+        self.doc.members.extend_from_slice(mine);
+        self.open_members.truncate(mark);
+        self.doc.items[at as usize] = Item::Object { start, len };
+        Some(at)
+    }
+
+    fn array(&mut self, depth: usize) -> Option<u32> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.pos += 1;
+        let at = self.push(Item::Null);
+        let mark = self.open_elements.len();
+        self.skip_ws();
+        if self.peek()? == b']' {
+            self.pos += 1;
+        } else {
+            loop {
+                let value = self.value(depth + 1)?;
+                self.open_elements.push(value);
+                self.skip_ws();
+                match self.peek()? {
+                    b',' => self.pos += 1,
+                    b']' => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        let start = self.doc.elements.len() as u32;
+        let len = (self.open_elements.len() - mark) as u32;
+        self.doc
+            .elements
+            .extend_from_slice(&self.open_elements[mark..]);
+        self.open_elements.truncate(mark);
+        self.doc.items[at as usize] = Item::Array { start, len };
+        Some(at)
+    }
+}
+
+/// The first `"`, `\\` or control character, eight bytes at a time (the classic SWAR tests: a byte of
+/// `x ^ c` is zero where `x` has `c`; `(x - 0x20…) & !x & 0x80…` marks bytes below 0x20; the lowest
+/// mark is exact).
+fn find_quote_or_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut chunks = bytes.chunks_exact(8);
+    for (i, chunk) in chunks.by_ref().enumerate() {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let marks = zero_bytes(w ^ (ONES * u64::from(b'"')))
+            | zero_bytes(w ^ (ONES * u64::from(b'\\')))
+            | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+        if marks != 0 {
+            return Some(i * 8 + (marks.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = bytes.len() - chunks.remainder().len();
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|p| done + p)
+}
+
+/// `serde_json` keeps the last of duplicate keys; this path declines them instead.
+fn has_duplicate_keys(members: &[(&str, u32)]) -> bool {
+    if members.len() <= 16 {
+        members
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| members[..i].iter().any(|(other, _)| other == k))
+    } else {
+        let mut keys: Vec<&str> = members.iter().map(|(k, _)| *k).collect();
+        keys.sort_unstable();
+        keys.windows(2).any(|w| w[0] == w[1])
+    }
+}
+
+/// The [`Json`] representation of a [`Doc`], for `jsonschema::options_for::<DocJson>()`.
+#[derive(Debug)]
+pub struct DocJson;
+
+impl Json for DocJson {
+    type Node<'a> = DocNode<'a>;
+    type PreparedKey = Box<str>;
+    type StringBuffer = ();
+    /// A lookup scans the members, so a pass over them replaces lookups early.
+    const KEYS_PER_LOOKUP: usize = 8;
+    const ACYCLIC: bool = true;
+
+    fn prepare_key(key: &str) -> Box<str> {
+        key.into()
+    }
+
+    fn with_string_node<T>((): &mut (), string: &str, f: impl FnOnce(DocNode<'_>) -> T) -> T {
+        f(DocNode::Name(string))
+    }
+}
+
+/// A node of a [`Doc`], or a member name standing alone (for `propertyNames`).
+#[derive(Debug, Clone, Copy)]
+pub enum DocNode<'a> {
+    /// The node at this index of the document.
+    At(&'a Doc<'a>, u32),
+    /// A member name as a string node.
+    Name(&'a str),
+}
+
+impl<'a> DocNode<'a> {
+    fn item(&self) -> Item<'a> {
+        match *self {
+            DocNode::At(doc, i) => doc.items[i as usize],
+            DocNode::Name(s) => Item::Str(s),
+        }
+    }
+
+    /// The string at `key` of this object, if both exist.
+    pub fn get_str(&self, key: &str) -> Option<&'a str> {
+        let DocNode::At(doc, _) = *self else {
+            return None;
+        };
+        let Item::Object { start, len } = self.item() else {
+            return None;
+        };
+        doc.members[start as usize..(start + len) as usize]
+            .iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|&(_, v)| match doc.items[v as usize] {
+                Item::Str(s) => Some(s),
+                _ => None,
+            })
+    }
+}
+
+/// An object of a [`Doc`].
+#[derive(Debug, Clone, Copy)]
+pub struct DocObject<'a> {
+    doc: &'a Doc<'a>,
+    members: &'a [(&'a str, u32)],
+}
+
+/// An array of a [`Doc`].
+#[derive(Debug, Clone, Copy)]
+pub struct DocArray<'a> {
+    doc: &'a Doc<'a>,
+    elements: &'a [u32],
+}
+
+/// A number of a [`Doc`] (always a non-negative integer).
+#[derive(Debug, Clone, Copy)]
+pub struct DocNumber(u64);
+
+impl JsonNumber for DocNumber {
+    fn as_u64(&self) -> Option<u64> {
+        Some(self.0)
+    }
+    fn as_i64(&self) -> Option<i64> {
+        i64::try_from(self.0).ok()
+    }
+    fn as_f64(&self) -> Option<f64> {
+        Some(self.0 as f64)
+    }
+    fn as_str(&self) -> Cow<'_, str> {
+        Cow::Owned(self.0.to_string())
+    }
+    fn to_number(&self) -> Cow<'_, serde_json::Number> {
+        Cow::Owned(self.0.into())
+    }
+    fn is_integer(&self) -> bool {
+        true
+    }
+    fn is_written_as_integer(&self) -> bool {
+        true
+    }
+}
+
+impl<'a> Node<'a, DocJson> for DocNode<'a> {
+    type Object = DocObject<'a>;
+    type Array = DocArray<'a>;
+    type Number = DocNumber;
+
+    fn as_object(&self) -> Option<DocObject<'a>> {
+        match (*self, self.item()) {
+            (DocNode::At(doc, _), Item::Object { start, len }) => Some(DocObject {
+                doc,
+                members: &doc.members[start as usize..(start + len) as usize],
+            }),
+            _ => None,
+        }
+    }
+
+    fn as_array(&self) -> Option<DocArray<'a>> {
+        match (*self, self.item()) {
+            (DocNode::At(doc, _), Item::Array { start, len }) => Some(DocArray {
+                doc,
+                elements: &doc.elements[start as usize..(start + len) as usize],
+            }),
+            _ => None,
+        }
+    }
+
+    fn as_string(&self) -> Option<Cow<'a, str>> {
+        match self.item() {
+            Item::Str(s) => Some(Cow::Borrowed(s)),
+            _ => None,
+        }
+    }
+
+    fn as_number(&self) -> Option<DocNumber> {
+        match self.item() {
+            Item::Int(n) => Some(DocNumber(n)),
+            _ => None,
+        }
+    }
+
+    fn as_boolean(&self) -> Option<bool> {
+        match self.item() {
+            Item::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self.item(), Item::Null)
+    }
+
+    fn json_type(&self) -> JsonType {
+        match self.item() {
+            Item::Null => JsonType::Null,
+            Item::Bool(_) => JsonType::Boolean,
+            Item::Int(_) => JsonType::Number,
+            Item::Str(_) => JsonType::String,
+            Item::Array { .. } => JsonType::Array,
+            Item::Object { .. } => JsonType::Object,
+        }
+    }
+
+    fn string_length_within(&self, min: u64, max: u64) -> Option<bool> {
+        let Item::Str(s) = self.item() else {
+            return None;
+        };
+        // A code point takes one to four bytes, so the count lies in `ceil(bytes / 4)..=bytes`.
+        let bytes = s.len() as u64;
+        if bytes < min || bytes.div_ceil(4) > max {
+            return Some(false);
+        }
+        if min <= bytes.div_ceil(4) && bytes <= max {
+            return Some(true);
+        }
+        Some((min..=max).contains(&(s.chars().count() as u64)))
+    }
+
+    fn equals_value(&self, expected: &Value) -> bool {
+        match (self.item(), expected) {
+            (Item::Str(s), Value::String(e)) => s == e,
+            (Item::Str(_), _) => false,
+            (Item::Bool(b), Value::Bool(e)) => b == *e,
+            (Item::Null, Value::Null) => true,
+            _ => jsonschema::json::cmp::equal(&self.to_value(), expected),
+        }
+    }
+
+    fn to_value(&self) -> Cow<'a, Value> {
+        Cow::Owned(match self.item() {
+            Item::Null => Value::Null,
+            Item::Bool(b) => Value::Bool(b),
+            Item::Int(n) => Value::Number(n.into()),
+            Item::Str(s) => Value::String(s.to_owned()),
+            Item::Array { .. } => Value::Array(
+                self.as_array()
+                    .map(|a| a.elements().map(|e| e.to_value().into_owned()).collect())
+                    .unwrap_or_default(),
+            ),
+            Item::Object { .. } => Value::Object(
+                self.as_object()
+                    .map(|o| {
+                        o.members()
+                            .map(|(k, v)| (k.to_owned(), v.to_value().into_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            ),
+        })
+    }
+
+    fn identity(&self) -> Option<NodeIdentity> {
+        match *self {
+            DocNode::At(doc, i) => Some(NodeIdentity::tagged(std::ptr::from_ref(doc) as usize, i)),
+            DocNode::Name(_) => None,
+        }
+    }
+}
+
+/// The members of a [`DocObject`], in document order.
+#[derive(Debug)]
+pub struct DocMembers<'a> {
+    doc: &'a Doc<'a>,
+    inner: std::slice::Iter<'a, (&'a str, u32)>,
+}
+
+impl<'a> Iterator for DocMembers<'a> {
+    type Item = (&'a str, DocNode<'a>);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.inner
+            .next()
+            .map(|&(k, v)| (k, DocNode::At(self.doc, v)))
+    }
+}
+
+impl<'a> Object<'a, DocJson> for DocObject<'a> {
+    type Node = DocNode<'a>;
+    type MemberName = &'a str;
+    type MembersIter = DocMembers<'a>;
+
+    fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    fn get(&self, key: &Box<str>) -> Option<DocNode<'a>> {
+        self.members
+            .iter()
+            .find(|(k, _)| *k == &**key)
+            .map(|&(_, v)| DocNode::At(self.doc, v))
+    }
+
+    fn members(&self) -> DocMembers<'a> {
+        DocMembers {
+            doc: self.doc,
+            inner: self.members.iter(),
+        }
+    }
+}
+
+/// The elements of a [`DocArray`].
+#[derive(Debug)]
+pub struct DocElements<'a> {
+    doc: &'a Doc<'a>,
+    inner: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Iterator for DocElements<'a> {
+    type Item = DocNode<'a>;
+    fn next(&mut self) -> Option<DocNode<'a>> {
+        self.inner.next().map(|&v| DocNode::At(self.doc, v))
+    }
+}
+
+impl<'a> Array<'a, DocJson> for DocArray<'a> {
+    type Node = DocNode<'a>;
+    type ElementsIter = DocElements<'a>;
+
+    fn len(&self) -> usize {
+        self.elements.len()
+    }
+
+    fn elements(&self) -> DocElements<'a> {
+        DocElements {
+            doc: self.doc,
+            inner: self.elements.iter(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Option<Value> {
+        Doc::parse(text.as_bytes()).map(|d| d.root().to_value().into_owned())
+    }
+
+    #[test]
+    fn reads_the_common_subset_as_serde_json_does() {
+        for text in [
+            r#"{"a":1,"b":[true,false,null,"x"],"c":{"d":{}, "e":[]}}"#,
+            " \t\n[ 0 , 18446744073709551615 , \"héllo 🦀\" ]\r\n",
+            r#""""#,
+            "{}",
+        ] {
+            assert_eq!(
+                parsed(text),
+                Some(serde_json::from_str::<Value>(text).unwrap()),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn declines_what_it_does_not_read() {
+        for text in [
+            r#"{"a":"x\"y"}"#,
+            r#"{"a":1,"a":2}"#,
+            "-1",
+            "1.5",
+            "1e3",
+            "01",
+            "18446744073709551616",
+            "{\"a\":\"\u{1}\"}",
+            "[1,]",
+            "{\"a\" 1}",
+            "tru",
+            "nul",
+            "[1] x",
+            "",
+            &"[".repeat(200),
+        ] {
+            assert!(Doc::parse(text.as_bytes()).is_none(), "{text}");
+        }
+        assert!(Doc::parse(b"\"\xff\"").is_none());
+    }
+
+    #[test]
+    fn finds_the_first_quote_backslash_or_control_character() {
+        for len in 0..40 {
+            for (at, special) in [b'"', b'\\', 0x00, 0x1f].into_iter().enumerate() {
+                let mut bytes = vec![b'a'; len];
+                // Bytes that trip a careless SWAR test: 0x20, 0x7f, 0x80 and 0xff around the mark.
+                bytes.extend_from_slice(&[0x20, 0x7f, 0x80, 0xff]);
+                assert_eq!(find_quote_or_special(&bytes), None);
+                let pos = (len + at) % (len + 1);
+                bytes.insert(pos, special);
+                bytes.push(b'"');
+                assert_eq!(find_quote_or_special(&bytes), Some(pos), "{len} {special}");
+            }
+        }
+    }
+}
