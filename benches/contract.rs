@@ -1,8 +1,12 @@
 //! The hot path of every part (stub, runner, load transactions): parse a request, validate it,
-//! fingerprint it, serialize an envelope. Throughput is in bytes so sizes compare.
+//! fingerprint it (as a `serde_json::Value`, and read in place as the stub's fast path does),
+//! serialize an envelope. Throughput is in bytes so sizes compare.
 //!
 //! `cargo bench --bench contract`
 
+use appflow_harness::contract::doc::{Doc, DocJson};
+use appflow_harness::contract::fingerprint::fingerprint_of;
+use appflow_harness::contract::schema::request_doc_validator;
 use appflow_harness::contract::{
     self, CreateConnectorProfileRequest, Created, ErrorCode, ErrorEnvelope, ExampleGen, Size,
     SuccessEnvelope, fingerprint, validate,
@@ -141,6 +145,18 @@ fn validation(c: &mut Criterion) {
                     let v: Value = serde_json::from_slice(black_box(t)).unwrap();
                     assert!(validate(&v).is_empty());
                     fingerprint(&v)
+                })
+            },
+        );
+        // The stub's fast path: the body read in place, the same schema, the same fingerprint.
+        group.bench_with_input(
+            BenchmarkId::new("in-place-parse+validate+fingerprint", size),
+            &text,
+            |b, t| {
+                b.iter(|| {
+                    let doc = Doc::parse(black_box(t)).unwrap();
+                    assert!(request_doc_validator().is_valid(doc.root()));
+                    fingerprint_of::<DocJson>(doc.root())
                 })
             },
         );
