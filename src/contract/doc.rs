@@ -57,11 +57,11 @@ impl<'i> Doc<'i> {
             pos: 0,
             doc: Doc {
                 items: Vec::with_capacity(bytes.len() / 16 + 4),
-                elements: Vec::new(),
+                elements: Vec::with_capacity(8),
                 members: Vec::with_capacity(bytes.len() / 20 + 4),
             },
-            open_members: Vec::new(),
-            open_elements: Vec::new(),
+            open_members: Vec::with_capacity(32),
+            open_elements: Vec::with_capacity(16),
         };
         p.value(0)?;
         p.skip_ws();

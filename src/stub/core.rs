@@ -246,7 +246,7 @@ fn format_time(t: DateTime<Utc>) -> String {
     out[16] = b':';
     out[19] = b'.';
     out[23] = b'Z';
-    out.iter().map(|&b| b as char).collect()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `cp-` and the id as 32 lowercase hex digits.
@@ -452,7 +452,17 @@ impl Stub {
         let envelope = SuccessEnvelope::new(created);
         if !self.config.faults.has(Fault::NoCreatedAt) && echo.is_none() {
             // The common case: serialize the typed envelope straight to bytes.
-            return self.respond(200, serde_json::to_vec(&envelope).unwrap_or_default());
+            // Sized for the envelope, so writing it never reallocates.
+            let mut body = Vec::with_capacity(
+                160 + envelope
+                    .data
+                    .connector_profile_arn
+                    .as_ref()
+                    .map_or(0, String::len),
+            );
+            // Writing strings into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut body, &envelope);
+            return self.respond(200, body);
         }
         let mut body = serde_json::to_value(envelope).unwrap_or_default();
         if self.config.faults.has(Fault::NoCreatedAt)

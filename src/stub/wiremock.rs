@@ -33,8 +33,8 @@ impl Respond for ContractResponder {
             body_truncated: false,
         };
         let resp = self.stub.handle(&req);
-        let mut template =
-            ResponseTemplate::new(resp.status).set_body_raw(resp.body.to_vec(), resp.content_type);
+        let mut template = ResponseTemplate::new(resp.status)
+            .set_body_raw(Vec::from(resp.body), resp.content_type);
         if resp.allow_post {
             template = template.insert_header("allow", "POST");
         }
