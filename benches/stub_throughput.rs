@@ -2,7 +2,8 @@
 //!
 //! 1. the fast engine (full validation and idempotency on) vs a bare hyper JSON echo: throughput ratio
 //!    and both p99s (goal: ratio ≥ 0.85, p99 ≤ 2× the echo's);
-//! 2. the wiremock engine vs a bare wiremock responder (goal: overhead ≤ 10%);
+//! 2. the wiremock engine vs a bare wiremock responder (goal: overhead ≤ 10%), and for scale vs a
+//!    wiremock responder doing the echo's JSON work;
 //! 3. memory per stored profile (goal ≤ 1 KiB) and p99 with 1,000,000 stored profiles vs none
 //!    (goal ≤ 1.2×).
 //!
@@ -170,22 +171,33 @@ struct Compared {
 /// in the machine's load favours neither), and takes the median of the per-pair ratios: on a noisy
 /// machine a pair shares its conditions far better than two medians taken apart do.
 fn compare(label_a: &str, a: SocketAddr, label_b: &str, b: SocketAddr) -> Compared {
+    compare_with(label_a, &mut || a, label_b, &mut || b)
+}
+
+/// [`compare`] with servers that `a()` and `b()` give per round (the same one, or a fresh one).
+fn compare_with(
+    label_a: &str,
+    a: &mut dyn FnMut() -> SocketAddr,
+    label_b: &str,
+    b: &mut dyn FnMut() -> SocketAddr,
+) -> Compared {
     let (secs, rounds, conns) = (
         env("BENCH_SECS", 3),
         env("BENCH_ROUNDS", 5),
         env("BENCH_CONNS", 32),
     );
     // Warm both up (connections, caches) before measuring.
-    drive(a, conns, 1, 900);
-    drive(b, conns, 1, 901);
+    drive(a(), conns, 1, 900);
+    drive(b(), conns, 1, 901);
     let (mut ra, mut rb) = (Vec::new(), Vec::new());
     for r in 0..rounds {
+        let (addr_a, addr_b) = (a(), b());
         if r % 2 == 0 {
-            ra.push(drive(a, conns, secs, 2 * r + 1));
-            rb.push(drive(b, conns, secs, 2 * r + 2));
+            ra.push(drive(addr_a, conns, secs, 2 * r + 1));
+            rb.push(drive(addr_b, conns, secs, 2 * r + 2));
         } else {
-            rb.push(drive(b, conns, secs, 2 * r + 2));
-            ra.push(drive(a, conns, secs, 2 * r + 1));
+            rb.push(drive(addr_b, conns, secs, 2 * r + 2));
+            ra.push(drive(addr_a, conns, secs, 2 * r + 1));
         }
     }
     let med = |f: &dyn Fn(&Round, &Round) -> f64| {
@@ -313,29 +325,84 @@ fn main() {
     }
 
     if only.is_empty() || only == "wiremock" {
-        let wm = rt
-            .block_on(stub::start(
-                "127.0.0.1:0".parse().unwrap(),
-                Engine::Wiremock,
-                Arc::new(Stub::new(StubConfig::default())),
-            ))
-            .unwrap();
-        let bare = rt.block_on(async {
-            let server = wiremock::MockServer::builder().disable_request_recording().start().await;
-            wiremock::Mock::given(wiremock::matchers::any())
-                .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
-                    r#"{"success":true,"data":{"id":"cp-0","created_at":"2026-01-01T00:00:00.000Z"}}"#,
-                    "application/json",
+        // wiremock keeps a copy of every request a mock matched (even with recording off), so a
+        // MockServer slows as it grows: each round gets two fresh servers, neither carrying history.
+        let mut wm_server = None;
+        let mut fresh_engine = || {
+            let server = rt
+                .block_on(stub::start(
+                    "127.0.0.1:0".parse().unwrap(),
+                    Engine::Wiremock,
+                    Arc::new(Stub::new(StubConfig::default())),
                 ))
-                .mount(&server)
-                .await;
-            server
-        });
+                .unwrap();
+            let addr = server.addr();
+            wm_server = Some(server);
+            addr
+        };
+        let mut bare_server = None;
+        let mut fresh_bare = || {
+            let server = rt.block_on(async {
+                let server = wiremock::MockServer::builder()
+                    .disable_request_recording()
+                    .start()
+                    .await;
+                wiremock::Mock::given(wiremock::matchers::any())
+                    .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
+                        r#"{"success":true,"data":{"id":"cp-0","created_at":"2026-01-01T00:00:00.000Z"}}"#,
+                        "application/json",
+                    ))
+                    .mount(&server)
+                    .await;
+                server
+            });
+            let addr = *server.address();
+            bare_server = Some(server);
+            addr
+        };
         println!("\n== wiremock engine vs bare wiremock responder (goal: overhead <= 10%)");
-        let c = compare("wiremock stub", wm.addr(), "bare wiremock", *bare.address());
+        let c = compare_with(
+            "wiremock stub",
+            &mut fresh_engine,
+            "bare wiremock",
+            &mut fresh_bare,
+        );
         println!(
             "wiremock engine overhead: {:.1}%",
             (1.0 - c.throughput_ratio) * 100.0
+        );
+
+        // For scale: a wiremock responder doing the hyper echo's work (parse + serialize the body).
+        let mut echo_server = None;
+        let mut fresh_echo = || {
+            let server = rt.block_on(async {
+                let server = wiremock::MockServer::builder()
+                    .disable_request_recording()
+                    .start()
+                    .await;
+                wiremock::Mock::given(wiremock::matchers::any())
+                    .respond_with(|req: &wiremock::Request| {
+                        let v: serde_json::Value =
+                            serde_json::from_slice(&req.body).unwrap_or_default();
+                        wiremock::ResponseTemplate::new(200).set_body_raw(
+                            serde_json::to_vec(&v).unwrap_or_default(),
+                            "application/json",
+                        )
+                    })
+                    .mount(&server)
+                    .await;
+                server
+            });
+            let addr = *server.address();
+            echo_server = Some(server);
+            addr
+        };
+        println!("\n== wiremock engine vs a wiremock JSON echo responder (for scale, no goal)");
+        compare_with(
+            "wiremock stub",
+            &mut fresh_engine,
+            "wiremock JSON echo",
+            &mut fresh_echo,
         );
     }
 }
