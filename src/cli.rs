@@ -302,6 +302,12 @@ async fn serve(args: ServeArgs) -> Result<Outcome, Error> {
     let server = stub::start(args.addr, args.engine, stub).await?;
     println!("listening on {}", server.base_url());
     let _ = std::io::stdout().flush();
+    if args.engine == Engine::Wiremock {
+        eprintln!(
+            "note: wiremock keeps a copy of every request it matched (about 5 KB each), so memory grows \
+             and throughput falls as it serves; use --engine fast for long or heavy runs"
+        );
+    }
     wait_for_signal().await;
     server.shutdown().await;
     Ok(Outcome::Pass)
