@@ -171,15 +171,20 @@ struct Compared {
 /// in the machine's load favours neither), and takes the median of the per-pair ratios: on a noisy
 /// machine a pair shares its conditions far better than two medians taken apart do.
 fn compare(label_a: &str, a: SocketAddr, label_b: &str, b: SocketAddr) -> Compared {
-    compare_with(label_a, &mut || a, label_b, &mut || b)
+    compare_with(label_a, &mut || (a, Box::new(())), label_b, &mut || {
+        (b, Box::new(()))
+    })
 }
+
+/// A server for one round: its address, and what keeps it running until the round ends.
+type Started = (SocketAddr, Box<dyn std::any::Any>);
 
 /// [`compare`] with servers that `a()` and `b()` give per round (the same one, or a fresh one).
 fn compare_with(
     label_a: &str,
-    a: &mut dyn FnMut() -> SocketAddr,
+    a: &mut dyn FnMut() -> Started,
     label_b: &str,
-    b: &mut dyn FnMut() -> SocketAddr,
+    b: &mut dyn FnMut() -> Started,
 ) -> Compared {
     let (secs, rounds, conns) = (
         env("BENCH_SECS", 3),
@@ -187,11 +192,11 @@ fn compare_with(
         env("BENCH_CONNS", 32),
     );
     // Warm both up (connections, caches) before measuring.
-    drive(a(), conns, 1, 900);
-    drive(b(), conns, 1, 901);
+    drive(a().0, conns, 1, 900);
+    drive(b().0, conns, 1, 901);
     let (mut ra, mut rb) = (Vec::new(), Vec::new());
     for r in 0..rounds {
-        let (addr_a, addr_b) = (a(), b());
+        let ((addr_a, _keep_a), (addr_b, _keep_b)) = (a(), b());
         if r % 2 == 0 {
             ra.push(drive(addr_a, conns, secs, 2 * r + 1));
             rb.push(drive(addr_b, conns, secs, 2 * r + 2));
@@ -327,8 +332,7 @@ fn main() {
     if only.is_empty() || only == "wiremock" {
         // wiremock keeps a copy of every request a mock matched (even with recording off), so a
         // MockServer slows as it grows: each round gets two fresh servers, neither carrying history.
-        let mut wm_server = None;
-        let mut fresh_engine = || {
+        let mut fresh_engine = || -> Started {
             let server = rt
                 .block_on(stub::start(
                     "127.0.0.1:0".parse().unwrap(),
@@ -336,36 +340,18 @@ fn main() {
                     Arc::new(Stub::new(StubConfig::default())),
                 ))
                 .unwrap();
-            let addr = server.addr();
-            wm_server = Some(server);
-            addr
+            (server.addr(), Box::new(server))
         };
-        let mut bare_server = None;
-        let mut fresh_bare = || {
-            let server = rt.block_on(async {
-                let server = wiremock::MockServer::builder()
-                    .disable_request_recording()
-                    .start()
-                    .await;
-                wiremock::Mock::given(wiremock::matchers::any())
-                    .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
-                        r#"{"success":true,"data":{"id":"cp-0","created_at":"2026-01-01T00:00:00.000Z"}}"#,
-                        "application/json",
-                    ))
-                    .mount(&server)
-                    .await;
-                server
-            });
-            let addr = *server.address();
-            bare_server = Some(server);
-            addr
-        };
+        let constant = wiremock::ResponseTemplate::new(200).set_body_raw(
+            r#"{"success":true,"data":{"id":"cp-0","created_at":"2026-01-01T00:00:00.000Z"}}"#,
+            "application/json",
+        );
         println!("\n== wiremock engine vs bare wiremock responder (goal: overhead <= 10%)");
         let c = compare_with(
             "wiremock stub",
             &mut fresh_engine,
             "bare wiremock",
-            &mut fresh_bare,
+            &mut || bare_wiremock(&rt, constant.clone()),
         );
         println!(
             "wiremock engine overhead: {:.1}%",
@@ -373,36 +359,38 @@ fn main() {
         );
 
         // For scale: a wiremock responder doing the hyper echo's work (parse + serialize the body).
-        let mut echo_server = None;
-        let mut fresh_echo = || {
-            let server = rt.block_on(async {
-                let server = wiremock::MockServer::builder()
-                    .disable_request_recording()
-                    .start()
-                    .await;
-                wiremock::Mock::given(wiremock::matchers::any())
-                    .respond_with(|req: &wiremock::Request| {
-                        let v: serde_json::Value =
-                            serde_json::from_slice(&req.body).unwrap_or_default();
-                        wiremock::ResponseTemplate::new(200).set_body_raw(
-                            serde_json::to_vec(&v).unwrap_or_default(),
-                            "application/json",
-                        )
-                    })
-                    .mount(&server)
-                    .await;
-                server
-            });
-            let addr = *server.address();
-            echo_server = Some(server);
-            addr
+        let echo = |req: &wiremock::Request| {
+            let v: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+            wiremock::ResponseTemplate::new(200).set_body_raw(
+                serde_json::to_vec(&v).unwrap_or_default(),
+                "application/json",
+            )
         };
         println!("\n== wiremock engine vs a wiremock JSON echo responder (for scale, no goal)");
         compare_with(
             "wiremock stub",
             &mut fresh_engine,
             "wiremock JSON echo",
-            &mut fresh_echo,
+            &mut || bare_wiremock(&rt, echo),
         );
     }
+}
+
+/// A fresh wiremock server (recording off) answering every request with `responder`.
+fn bare_wiremock(
+    rt: &tokio::runtime::Runtime,
+    responder: impl wiremock::Respond + 'static,
+) -> Started {
+    let server = rt.block_on(async {
+        let server = wiremock::MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(responder)
+            .mount(&server)
+            .await;
+        server
+    });
+    (*server.address(), Box::new(server))
 }
