@@ -154,41 +154,54 @@ impl<'i> Parser<'i> {
         self.text.get(start..start + len)
     }
 
-    fn object(&mut self, depth: usize) -> Option<u32> {
+    /// The items of a `{…}` or `[…]` whose opening bracket is under the cursor, each read by `item`.
+    fn items(
+        &mut self,
+        depth: usize,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         if depth >= MAX_DEPTH {
             return None;
         }
         self.pos += 1;
-        let at = self.push(Item::Null);
-        let mark = self.open_members.len();
         self.skip_ws();
-        if self.peek()? == b'}' {
+        if self.peek()? == close {
             self.pos += 1;
-        } else {
-            loop {
-                self.skip_ws();
-                if self.peek()? != b'"' {
-                    return None;
+            return Some(());
+        }
+        loop {
+            item(self)?;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b if b == close => {
+                    self.pos += 1;
+                    return Some(());
                 }
-                let key = self.string()?;
-                self.skip_ws();
-                if self.peek()? != b':' {
-                    return None;
-                }
-                self.pos += 1;
-                let value = self.value(depth + 1)?;
-                self.open_members.push((key, value));
-                self.skip_ws();
-                match self.peek()? {
-                    b',' => self.pos += 1,
-                    b'}' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
+                _ => return None,
             }
         }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<u32> {
+        let at = self.push(Item::Null);
+        let mark = self.open_members.len();
+        self.items(depth, b'}', |p| {
+            p.skip_ws();
+            if p.peek()? != b'"' {
+                return None;
+            }
+            let key = p.string()?;
+            p.skip_ws();
+            if p.peek()? != b':' {
+                return None;
+            }
+            p.pos += 1;
+            let value = p.value(depth + 1)?;
+            p.open_members.push((key, value));
+            Some(())
+        })?;
         let mine = &self.open_members[mark..];
         if has_duplicate_keys(mine) {
             return None;
@@ -202,30 +215,13 @@ impl<'i> Parser<'i> {
     }
 
     fn array(&mut self, depth: usize) -> Option<u32> {
-        if depth >= MAX_DEPTH {
-            return None;
-        }
-        self.pos += 1;
         let at = self.push(Item::Null);
         let mark = self.open_elements.len();
-        self.skip_ws();
-        if self.peek()? == b']' {
-            self.pos += 1;
-        } else {
-            loop {
-                let value = self.value(depth + 1)?;
-                self.open_elements.push(value);
-                self.skip_ws();
-                match self.peek()? {
-                    b',' => self.pos += 1,
-                    b']' => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
-            }
-        }
+        self.items(depth, b']', |p| {
+            let value = p.value(depth + 1)?;
+            p.open_elements.push(value);
+            Some(())
+        })?;
         let start = self.doc.elements.len() as u32;
         let len = (self.open_elements.len() - mark) as u32;
         self.doc
