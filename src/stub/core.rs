@@ -560,7 +560,10 @@ impl Stub {
         let token = body
             .get(contract::fingerprint::TOKEN_MEMBER)
             .and_then(Value::as_str);
-        let fingerprint = token.map(|_| contract::fingerprint(&body));
+        // An invalid request's fingerprint is only wanted by the fault that binds it anyway.
+        let fingerprint = token
+            .filter(|_| violations.is_empty() || self.config.faults.has(Fault::FailedBindsToken))
+            .map(|_| contract::fingerprint(&body));
         if !violations.is_empty() {
             self.bind_failed_token(account, token, fingerprint);
             return self.error_envelope(&ErrorEnvelope::validation(violations));
