@@ -53,21 +53,9 @@ pub struct DiffArgs {
     /// Seed of the generated requests (both sides get the same).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Extra header on every request to both sides (repeatable; never shown).
-    #[arg(short = 'H', long = "header", value_name = "'Name: value'")]
-    pub headers: Vec<String>,
-    /// Only the traffic of these checks or groups (comma-separated).
-    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
-    pub only: Vec<String>,
-    /// Not the traffic of these checks or groups.
-    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
-    pub skip: Vec<String>,
-    /// Per-request timeout.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
-    /// Header naming the caller's account.
-    #[arg(long, value_name = "NAME")]
-    pub account_header: Option<String>,
+    /// Which checks' traffic both sides get, and how it is sent.
+    #[command(flatten)]
+    pub traffic: crate::check::TrafficArgs,
 }
 
 impl DiffArgs {
@@ -84,11 +72,7 @@ impl DiffArgs {
         let side = |url: String| {
             crate::check::CheckArgs {
                 base_url: Some(url),
-                account_header: self.account_header.clone(),
-                headers: self.headers.clone(),
-                only: self.only.clone(),
-                skip: self.skip.clone(),
-                timeout: self.timeout,
+                traffic: self.traffic.clone(),
                 concurrency: crate::check::DEFAULT_CONCURRENCY,
                 repeat: 1,
                 seed: self.seed,

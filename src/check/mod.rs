@@ -27,13 +27,10 @@ use std::time::{Duration, Instant};
 /// Concurrent requests in race checks unless `--concurrency` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 32;
 
-/// `check …` (raw flags).
-#[derive(Debug, clap::Args)]
-pub struct CheckArgs {
-    /// Base URL of the service to check; without it the embedded stub is started and checked.
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Header that names the caller's account [default: X-Account-Id, or the --contract file's].
+/// The flags `check` and `diff` share: which checks run, and the headers and timeout of their requests.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrafficArgs {
+    /// Header that names the caller's account [default: X-Account-Id, or check's --contract file's].
     #[arg(long, value_name = "NAME")]
     pub account_header: Option<String>,
     /// Extra header on every request, e.g. auth (repeatable). Values never appear in any output.
@@ -48,6 +45,17 @@ pub struct CheckArgs {
     /// Timeout of each request (connect, send, read).
     #[arg(long, default_value = "10s", value_parser = crate::cli::parse_duration)]
     pub timeout: Duration,
+}
+
+/// `check …` (raw flags).
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Base URL of the service to check; without it the embedded stub is started and checked.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+    /// Which checks' traffic, and how it is sent.
+    #[command(flatten)]
+    pub traffic: TrafficArgs,
     /// Concurrent requests in race checks (and in-flight requests within a check).
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
@@ -146,7 +154,8 @@ impl CheckArgs {
             Some(p) => ContractConfig::load(p)?,
             None => ContractConfig::default(),
         };
-        if let Some(h) = self.account_header {
+        let traffic = self.traffic;
+        if let Some(h) = traffic.account_header {
             contract.account_header = h;
         }
         HeaderName::from_bytes(contract.account_header.as_bytes()).map_err(|_| {
@@ -155,7 +164,7 @@ impl CheckArgs {
                 contract.account_header
             ))
         })?;
-        let headers = self
+        let headers = traffic
             .headers
             .iter()
             .map(|h| crate::cli::parse_header(h))
@@ -166,7 +175,7 @@ impl CheckArgs {
         if self.repeat == 0 {
             return Err(usage("--repeat must be at least 1"));
         }
-        if self.timeout.is_zero() {
+        if traffic.timeout.is_zero() {
             return Err(usage("--timeout must be more than 0"));
         }
         if self.base_url.is_some() && !self.stub_faults.is_empty() {
@@ -186,7 +195,7 @@ impl CheckArgs {
                 Ok((fmt.parse::<Format>().map_err(usage)?, PathBuf::from(path)))
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        let selected = resolve_selection(&self.only, &self.skip)?;
+        let selected = resolve_selection(&traffic.only, &traffic.skip)?;
         if selected.is_empty() {
             return Err(usage("--only/--skip leave no check to run"));
         }
@@ -203,7 +212,7 @@ impl CheckArgs {
                 .transpose()?,
             headers,
             selected,
-            timeout: self.timeout,
+            timeout: traffic.timeout,
             concurrency: self.concurrency,
             repeat: self.repeat,
             seed: self.seed,
