@@ -67,17 +67,23 @@ impl Server {
         Reply::read(resp).await
     }
 
-    /// The admin listing of an account's profiles.
-    pub async fn count(&self, account: &str) -> usize {
-        let v: Value = self
-            .client
-            .get(self.url(&format!("/__admin/accounts/{account}/profiles")))
+    /// `GET path`, read as JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.client
+            .get(self.url(path))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// The admin listing of an account's profiles.
+    pub async fn count(&self, account: &str) -> usize {
+        let v = self
+            .get_json(&format!("/__admin/accounts/{account}/profiles"))
+            .await;
         v["count"].as_u64().unwrap() as usize
     }
 }

@@ -308,15 +308,7 @@ async fn rounds_of_same_token(rounds: usize) {
         let ids: std::collections::HashSet<&str> = replies.iter().map(|r| r.id()).collect();
         assert_eq!(ids.len(), 1, "round {round}");
     }
-    let stats: Value = s
-        .client
-        .get(s.url("/__admin/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = s.get_json("/__admin/stats").await;
     assert_eq!(stats["profiles"], json!(rounds));
     let per_account: usize = futures::future::join_all(accounts.iter().map(|a| s.count(a)))
         .await
