@@ -222,8 +222,17 @@ pub struct LoadOutcome {
     pub passed: bool,
 }
 
+/// goose keeps one killswitch for the whole process: a run that stops early on a
+/// threshold would also stop any other run in flight. Runs in one process
+/// therefore take turns.
+static ONE_ATTACK_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Runs a scenario.
+///
+/// Runs started concurrently in one process are serialized, because goose's
+/// early stop is process-wide.
 pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
+    let _turn = ONE_ATTACK_AT_A_TIME.lock().await;
     let scenario = &opts.scenario;
     let mut _embedded = None;
     let host = match &opts.host {

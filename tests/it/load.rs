@@ -132,6 +132,37 @@ async fn an_impossible_threshold_fails_the_run() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_stopped_early_does_not_stop_another_run_in_the_process() {
+    // goose's early stop is process-wide; without turns, the failing run cancels the healthy one.
+    let failing = options(&[
+        "smoke",
+        "--users",
+        "2",
+        "--run-time",
+        "2s",
+        "--threshold",
+        "p50<1us",
+    ])
+    .unwrap();
+    let healthy = options(&["smoke", "--users", "2", "--run-time", "2s"]).unwrap();
+    let (failing, healthy) = tokio::join!(load::run(&failing), load::run(&healthy));
+    assert!(!failing.unwrap().passed);
+    let healthy = healthy.unwrap();
+    assert!(
+        healthy.passed,
+        "{}",
+        load::summary(&healthy.result, &healthy.verdicts)
+    );
+    assert!(healthy.result.requests > 0);
+    // Canceled runs end early; a run given its turn lasts its whole run time.
+    assert!(
+        healthy.result.duration_secs >= 1.9,
+        "the healthy run was cut short after {:.2} s",
+        healthy.result.duration_secs
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_storm_catches_a_stub_that_answers_a_new_id_on_replay() {
     let ok = load::run(&options(&["retry-storm", "--users", "8", "--run-time", "2s"]).unwrap())
         .await
