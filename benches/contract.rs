@@ -4,9 +4,9 @@
 //!
 //! `cargo bench --bench contract`
 
+use appflow_harness::contract::SchemaKind;
 use appflow_harness::contract::doc::{Doc, DocJson};
 use appflow_harness::contract::fingerprint::fingerprint_of;
-use appflow_harness::contract::schema::request_doc_validator;
 use appflow_harness::contract::{
     self, CreateConnectorProfileRequest, Created, ErrorCode, ErrorEnvelope, ExampleGen, Size,
     SuccessEnvelope, fingerprint, validate,
@@ -155,7 +155,7 @@ fn validation(c: &mut Criterion) {
             |b, t| {
                 b.iter(|| {
                     let doc = Doc::parse(black_box(t)).unwrap();
-                    assert!(request_doc_validator().is_valid(doc.root()));
+                    assert!(SchemaKind::Request.doc_validator().is_valid(doc.root()));
                     fingerprint_of::<DocJson>(doc.root())
                 })
             },

@@ -1,7 +1,8 @@
 //! The command line: clap definitions, their validation into typed options, and dispatch.
 //!
-//! Raw flags ([`Cli`]) are validated into options (`check::CheckOptions`, [`ServeOptions`], …) before
-//! anything runs; `main.rs` only parses, calls [`run`] and maps the result to an exit code.
+//! Raw flags ([`Cli`]) are validated into options (`check::CheckOptions`, `load::LoadOptions`,
+//! a [`StubConfig`], …) before anything runs; `main.rs` only parses, calls [`run`] and maps the
+//! result to an exit code.
 
 use crate::contract::{self, SchemaKind};
 use crate::stub::{self, Engine, Fault, Stub, StubConfig};

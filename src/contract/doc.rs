@@ -1,9 +1,11 @@
-//! A request body read in place: one flat arena of nodes whose strings borrow the input bytes.
+//! A JSON body read in place: one flat arena of nodes whose strings borrow the input bytes.
 //!
-//! This is the stub's fast path. Building a `serde_json::Value` costs about as much as validating
-//! and fingerprinting it together (an allocation per string, key and map node, and as many frees).
-//! A [`Doc`] takes three allocations, is validated by the same request schema (compiled for this
-//! representation through jsonschema's [`Json`] trait) and fingerprinted by the same function.
+//! This is the stub's fast path for requests, and the load generator's for answers. Building a
+//! `serde_json::Value` costs about as much as validating and fingerprinting it together (an
+//! allocation per string, key and map node, and as many frees). A [`Doc`] takes three allocations,
+//! is validated by the same schemas (compiled for this representation through jsonschema's [`Json`]
+//! trait, [`SchemaKind::doc_validator`](super::SchemaKind::doc_validator)) and fingerprinted by the
+//! same function.
 //!
 //! It reads only the common subset of JSON and declines everything else: escapes in strings,
 //! fractions, exponents and negative numbers, integers beyond `u64`, duplicate keys, nesting deeper
@@ -310,8 +312,8 @@ impl<'a> DocNode<'a> {
         }
     }
 
-    /// The string at `key` of this object, if both exist.
-    pub fn get_str(&self, key: &str) -> Option<&'a str> {
+    /// The member `key` of this object, if both exist.
+    pub fn get(&self, key: &str) -> Option<DocNode<'a>> {
         let DocNode::At(doc, _) = *self else {
             return None;
         };
@@ -321,10 +323,15 @@ impl<'a> DocNode<'a> {
         doc.members[start as usize..(start + len) as usize]
             .iter()
             .find(|(k, _)| *k == key)
-            .and_then(|&(_, v)| match doc.items[v as usize] {
-                Item::Str(s) => Some(s),
-                _ => None,
-            })
+            .map(|&(_, v)| DocNode::At(doc, v))
+    }
+
+    /// The string at `key` of this object, if both exist.
+    pub fn get_str(&self, key: &str) -> Option<&'a str> {
+        match self.get(key)?.item() {
+            Item::Str(s) => Some(s),
+            _ => None,
+        }
     }
 }
 

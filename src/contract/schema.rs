@@ -65,6 +65,23 @@ impl SchemaKind {
         });
         &COMPILED[self as usize]
     }
+
+    /// The same schema compiled for in-place documents ([`super::doc::Doc`]): what [`Self::validator`]
+    /// decides, read through another representation (compiled once).
+    pub fn doc_validator(self) -> &'static Validator<super::doc::DocJson> {
+        static COMPILED: LazyLock<[Validator<super::doc::DocJson>; 4]> = LazyLock::new(|| {
+            [
+                SchemaKind::Request,
+                SchemaKind::Success,
+                SchemaKind::Error,
+                SchemaKind::Report,
+            ]
+            .map(|k| {
+                compile_for::<super::doc::DocJson>(k.value()).expect("embedded schema compiles")
+            })
+        });
+        &COMPILED[self as usize]
+    }
 }
 
 /// Compiles a schema the way the contract's schemas are compiled: draft 2020-12, `format` asserted, and
@@ -83,16 +100,6 @@ pub fn compile_for<F: jsonschema::json::Json>(
         .should_validate_formats(true)
         .with_pattern_options(jsonschema::PatternOptions::regex())
         .build(schema)
-}
-
-/// The request schema compiled for the stub's in-place documents ([`super::doc::Doc`]): the same
-/// schema as [`SchemaKind::Request`]'s validator, read through another representation.
-pub fn request_doc_validator() -> &'static Validator<super::doc::DocJson> {
-    static COMPILED: LazyLock<Validator<super::doc::DocJson>> = LazyLock::new(|| {
-        compile_for::<super::doc::DocJson>(SchemaKind::Request.value())
-            .expect("embedded schema compiles")
-    });
-    &COMPILED
 }
 
 /// The connector types the request schema accepts, in the model's order.

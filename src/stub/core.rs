@@ -517,7 +517,7 @@ impl Stub {
             // The fast path: the body read in place, checked against the same schema. An invalid
             // body goes on to the `Value` path below, which words the violations.
             let root = doc.root();
-            if contract::schema::request_doc_validator().is_valid(root) {
+            if contract::SchemaKind::Request.doc_validator().is_valid(root) {
                 let token = root.get_str(contract::fingerprint::TOKEN_MEMBER);
                 return self.create(
                     account,

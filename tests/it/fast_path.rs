@@ -3,14 +3,15 @@
 //! request schema. Whatever it declines goes the `Value` way, so these tests are what lets it exist.
 
 use crate::reliability::{json_value, mutated_request};
+use appflow_harness::contract::SchemaKind;
 use appflow_harness::contract::doc::{Doc, DocJson};
 use appflow_harness::contract::fingerprint::fingerprint_of;
-use appflow_harness::contract::schema::request_doc_validator;
 use appflow_harness::contract::{
     ExampleGen, Size, connector_types, fingerprint, invalid_cases, validate,
 };
 use jsonschema::json::Node;
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use serde_json::Value;
 
 /// Asserts both paths agree on `text`; returns whether the fast path read it.
@@ -24,11 +25,21 @@ fn agree(text: &str) -> Result<bool, TestCaseError> {
     prop_assert_eq!(&*root.to_value(), &value);
     prop_assert_eq!(fingerprint_of::<DocJson>(root), fingerprint(&value));
     prop_assert_eq!(
-        request_doc_validator().is_valid(root),
+        SchemaKind::Request.doc_validator().is_valid(root),
         validate(&value).is_empty(),
         "validity differs for {}",
         text
     );
+    // The load generator judges answers in place too, against the envelope schemas.
+    for kind in [SchemaKind::Success, SchemaKind::Error] {
+        prop_assert_eq!(
+            kind.doc_validator().is_valid(root),
+            kind.validator().is_valid(&value),
+            "{:?} validity differs for {}",
+            kind,
+            text
+        );
+    }
     Ok(true)
 }
 
@@ -121,4 +132,77 @@ fn every_generated_request_takes_the_fast_path_and_every_invalid_case_is_judged_
         read * 2 > cases,
         "only {read} of {cases} invalid cases were read"
     );
+}
+
+/// Envelopes as a contract-keeping server answers them, and as broken ones do.
+fn envelope() -> impl Strategy<Value = Value> {
+    let success = serde_json::json!({"success": true, "data": {
+        "id": "4f1c2a9e-0000-4000-8000-00000000002a",
+        "created_at": "2026-11-29T20:08:08Z",
+        "connectorProfileArn": "arn:aws:appflow:us-east-1:123456789012:connectorprofile/p-1"}});
+    let error = serde_json::json!({"success": false, "error": {
+        "code": "CONFLICT", "message": "A connector profile with this name already exists"}});
+    let base = prop_oneof![Just(success), Just(error)];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        Just(Value::Bool(false)),
+        Just(Value::from(200u64)),
+        Just(Value::from("")),
+        Just(Value::from("2026-11-29 20:08:08")),
+        Just(Value::from("2026-13-29T20:08:08Z")),
+        Just(Value::from("VALIDATION_ERROR")),
+        Just(serde_json::json!({})),
+    ];
+    (
+        base,
+        prop::collection::vec((0..8usize, 0..4usize, leaf), 0..3),
+    )
+        .prop_map(|(mut v, edits)| {
+            for (member, op, leaf) in edits {
+                let inner = if v["success"] == true {
+                    "data"
+                } else {
+                    "error"
+                };
+                let keys: Vec<String> = v[inner]
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                match (op, keys.get(member % keys.len().max(1))) {
+                    (0, Some(k)) => {
+                        v[inner].as_object_mut().map(|m| m.remove(k));
+                    }
+                    (1, Some(k)) => v[inner][k.as_str()] = leaf,
+                    (2, _) => v["extra"] = leaf,
+                    _ => v["success"] = leaf,
+                }
+            }
+            v
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn both_paths_judge_envelopes_alike(v in envelope()) {
+        prop_assert!(agree(&v.to_string())?, "declined {}", v);
+        prop_assert!(agree(&reversed(&v))?, "declined {}", reversed(&v));
+    }
+}
+
+#[test]
+fn the_envelope_cases_are_not_vacuous() {
+    // Both verdicts occur for both schemas, so agreement above compares real decisions.
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..500 {
+        let v = envelope().new_tree(&mut runner).unwrap().current();
+        let doc_text = v.to_string();
+        let doc = Doc::parse(doc_text.as_bytes()).expect("in the subset");
+        for kind in [SchemaKind::Success, SchemaKind::Error] {
+            seen.insert((kind as usize, kind.doc_validator().is_valid(doc.root())));
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
 }

@@ -4,7 +4,7 @@
 
 use appflow_harness::contract::doc::{Doc, DocJson};
 use appflow_harness::contract::fingerprint::fingerprint_of;
-use appflow_harness::contract::schema::request_doc_validator;
+use appflow_harness::contract::SchemaKind;
 use appflow_harness::contract::{fingerprint, validate};
 use jsonschema::json::Node;
 use libfuzzer_sys::fuzz_target;
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(*root.to_value(), value);
     assert_eq!(fingerprint_of::<DocJson>(root), fingerprint(&value));
     assert_eq!(
-        request_doc_validator().is_valid(root),
+        SchemaKind::Request.doc_validator().is_valid(root),
         validate(&value).is_empty()
     );
 });
