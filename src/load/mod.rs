@@ -258,6 +258,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
         }
     };
     let mut state = LoadState::new(
+        load_client(opts.timeout)?,
         scenario.clone(),
         opts.account_header.clone(),
         opts.headers.clone(),
@@ -355,6 +356,21 @@ fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<
         path: path.display().to_string(),
         source,
     })
+}
+
+/// The client every user shares: one connection pool, no cookies, and nothing that would hide what
+/// the service answered or add work per request. No retries (a load generator counts every attempt),
+/// no redirects (the contract has none; a 3xx is an unexpected status), no compression (the
+/// envelopes are small; the load is on the service, not on gzip).
+fn load_client(timeout: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!("appflow-harness/", env!("CARGO_PKG_VERSION")))
+        .timeout(timeout)
+        .retry(reqwest::retry::never())
+        .redirect(reqwest::redirect::Policy::none())
+        .gzip(false)
+        .build()
+        .map_err(|e| Error::Load(e.to_string()))
 }
 
 async fn preflight(host: &str, timeout: Duration) -> Result<(), Error> {

@@ -4,7 +4,9 @@
 
 use super::result::{LoadResult, TransactionStats};
 use super::scenario::{Kind, Scenario};
-use crate::contract::{self, ErrorCode, ExampleGen, SchemaKind, invalid_cases, validate_against};
+use crate::contract::doc::Doc;
+use crate::contract::{self, ErrorCode, ExampleGen, SchemaKind, invalid_cases};
+use bytes::Bytes;
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Transaction, TransactionFunction, TransactionResult,
 };
@@ -17,6 +19,8 @@ use std::time::Instant;
 
 /// What one process's users share: the scenario, the pools, and the counters.
 pub struct LoadState {
+    /// The client every user sends with (replaces goose's own, see `load_client`).
+    client: reqwest::Client,
     scenario: Scenario,
     account_header: HeaderName,
     headers: Vec<(HeaderName, HeaderValue)>,
@@ -25,10 +29,10 @@ pub struct LoadState {
     workers: u32,
     account_base: u64,
     /// Shared tokens: (token, body) for `replay`, all in one account.
-    replay_pool: Vec<(String, Vec<u8>)>,
+    replay_pool: Vec<(String, Bytes)>,
     replay_account: String,
     /// Pre-serialized invalid bodies for `invalid`.
-    invalid_pool: Vec<Vec<u8>>,
+    invalid_pool: Vec<Bytes>,
     stats: Mutex<BTreeMap<Kind, TransactionStats>>,
     failures_by_rule: Mutex<BTreeMap<String, u64>>,
     replay_ids: Mutex<BTreeMap<usize, String>>,
@@ -47,6 +51,7 @@ fn account_number(base: u64, worker: u32, user: usize, rotation: u64) -> String 
 impl LoadState {
     /// Prepares the pools for a scenario (`seed` fixes accounts and tokens; give all workers the same).
     pub fn new(
+        client: reqwest::Client,
         scenario: Scenario,
         account_header: HeaderName,
         headers: Vec<(HeaderName, HeaderValue)>,
@@ -64,7 +69,7 @@ impl LoadState {
                 let mut body = generator.request(t, &format!("storm-{seed:x}-{i}"));
                 let token = format!("storm-{seed:x}-{i}");
                 body["clientToken"] = json!(token);
-                (token, serde_json::to_vec(&body).unwrap_or_default())
+                (token, serde_json::to_vec(&body).unwrap_or_default().into())
             })
             .collect();
         let invalid_types = types_for(&scenario, Kind::Invalid);
@@ -72,9 +77,10 @@ impl LoadState {
             .iter()
             .flat_map(|t| invalid_cases(&generator.request(t, "invalid-case")))
             .filter(|c| !contract::validate(&c.body).is_empty())
-            .map(|c| serde_json::to_vec(&c.body).unwrap_or_default())
+            .map(|c| serde_json::to_vec(&c.body).unwrap_or_default().into())
             .collect();
         LoadState {
+            client,
             replay_account: account_number(account_base, u32::MAX / 2, 0, 0),
             scenario,
             account_header,
@@ -157,6 +163,27 @@ enum Expect {
     Error(ErrorCode),
 }
 
+/// Reads an envelope once and hands `judge` whether it is valid against `kind` and the string at
+/// `outer.inner`. In place when the body is in [`Doc`]'s subset (the common case), else through a
+/// `Value`; the schema is the same either way.
+fn read_envelope<R>(
+    kind: SchemaKind,
+    body: &[u8],
+    (outer, inner): (&str, &str),
+    judge: impl FnOnce(bool, Option<&str>) -> R,
+) -> Result<R, &'static str> {
+    if let Some(doc) = Doc::parse(body) {
+        let root = doc.root();
+        let field = root.get(outer).and_then(|o| o.get_str(inner));
+        return Ok(judge(kind.doc_validator().is_valid(root), field));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|_| "envelope-not-json")?;
+    Ok(judge(
+        kind.validator().is_valid(&value),
+        value[outer][inner].as_str(),
+    ))
+}
+
 /// Judges one answer; `Err(rule)` names the contract rule it breaks.
 fn judge(
     state: &LoadState,
@@ -164,37 +191,40 @@ fn judge(
     status: u16,
     content_type: Option<&str>,
     body: &[u8],
-) -> Result<Option<String>, &'static str> {
+) -> Result<(), &'static str> {
     if !content_type.is_some_and(contract::is_json_content_type) {
         return Err("envelope-content-type");
     }
-    let value: Value = serde_json::from_slice(body).map_err(|_| "envelope-not-json")?;
     match expect {
         Expect::Created | Expect::Replay(_) => {
-            if status != 200 {
-                return Err("unexpected-status");
-            }
-            if !validate_against(SchemaKind::Success, &value).is_empty() {
-                return Err("envelope-schema");
-            }
-            let id = value["data"]["id"].as_str().unwrap_or_default().to_owned();
-            if let Expect::Replay(i) = expect {
-                let mut ids = state.replay_ids.lock();
-                let first = ids.entry(*i).or_insert_with(|| id.clone());
-                if *first != id {
-                    return Err("replay-id");
+            read_envelope(SchemaKind::Success, body, ("data", "id"), |valid, id| {
+                if status != 200 {
+                    return Err("unexpected-status");
                 }
-            }
-            Ok(Some(id))
+                if !valid {
+                    return Err("envelope-schema");
+                }
+                if let Expect::Replay(i) = expect {
+                    let id = id.unwrap_or_default();
+                    let mut ids = state.replay_ids.lock();
+                    let first = ids.entry(*i).or_insert_with(|| id.to_owned());
+                    if first != id {
+                        return Err("replay-id");
+                    }
+                }
+                Ok(())
+            })?
         }
         Expect::Error(code) => {
-            if status != code.status() || value["error"]["code"] != json!(code.as_str()) {
-                return Err("unexpected-status");
-            }
-            if !validate_against(SchemaKind::Error, &value).is_empty() {
-                return Err("envelope-schema");
-            }
-            Ok(None)
+            read_envelope(SchemaKind::Error, body, ("error", "code"), |valid, got| {
+                if status != code.status() || got != Some(code.as_str()) {
+                    return Err("unexpected-status");
+                }
+                if !valid {
+                    return Err("envelope-schema");
+                }
+                Ok(())
+            })?
         }
     }
 }
@@ -202,11 +232,13 @@ fn judge(
 async fn run_transaction(
     state: Arc<LoadState>,
     kind: Kind,
+    types: Arc<[String]>,
     user: &mut GooseUser,
 ) -> TransactionResult {
     let index = user.weighted_users_index;
     if user.get_session_data::<UserState>().is_none() {
         let user_seed = state.seed ^ ((u64::from(state.worker) << 32) | index as u64);
+        user.client = state.client.clone();
         user.set_session_data(UserState {
             generator: ExampleGen::new(user_seed),
             rng: contract::examples::SplitMix64::new(user_seed.rotate_left(17)),
@@ -218,7 +250,6 @@ async fn run_transaction(
         });
     }
     let quota = state.scenario.quota;
-    let types = types_for(&state.scenario, kind);
     let endpoint = user
         .get_session_data::<UserState>()
         .and_then(|u| u.endpoint.clone());
@@ -236,14 +267,19 @@ async fn run_transaction(
             u.refusals = 0;
         }
         let account = account_number(state.account_base, state.worker, index, u.rotation);
-        let connector = types[(u.rng.next_u64() % types.len() as u64) as usize].clone();
+        let connector = &types[(u.rng.next_u64() % types.len() as u64) as usize];
         let fresh = |u: &mut UserState| {
             let name = u.generator.name("load-");
-            let mut b = u.generator.request(&connector, &name);
+            let mut b = u.generator.request(connector, &name);
             b["clientToken"] = json!(u.generator.token());
             b
         };
-        match (kind, u.last.clone()) {
+        // Only mismatch and duplicate resend (a changed copy of) the user's last create.
+        let last = match kind {
+            Kind::Mismatch | Kind::Duplicate => u.last.clone(),
+            _ => None,
+        };
+        match (kind, last) {
             (Kind::Replay, _) => {
                 let i = (u.rng.next_u64() % state.replay_pool.len() as u64) as usize;
                 (
@@ -269,7 +305,7 @@ async fn run_transaction(
                 last["connectionMode"] = json!(mode);
                 (
                     account,
-                    serde_json::to_vec(&last).unwrap_or_default(),
+                    Bytes::from(serde_json::to_vec(&last).unwrap_or_default()),
                     Expect::Error(ErrorCode::IdempotentParameterMismatch),
                 )
             }
@@ -277,7 +313,7 @@ async fn run_transaction(
                 last["clientToken"] = json!(u.generator.token());
                 (
                     account,
-                    serde_json::to_vec(&last).unwrap_or_default(),
+                    Bytes::from(serde_json::to_vec(&last).unwrap_or_default()),
                     Expect::Error(ErrorCode::Conflict),
                 )
             }
@@ -288,17 +324,18 @@ async fn run_transaction(
                 } else {
                     Expect::Error(ErrorCode::QuotaExceeded)
                 };
-                (account, serde_json::to_vec(&b).unwrap_or_default(), expect)
+                (
+                    account,
+                    Bytes::from(serde_json::to_vec(&b).unwrap_or_default()),
+                    expect,
+                )
             }
             // Create, and mismatch/duplicate before the user has created anything.
             _ => {
                 let b = fresh(u);
-                u.last = Some(b.clone());
-                (
-                    account,
-                    serde_json::to_vec(&b).unwrap_or_default(),
-                    Expect::Created,
-                )
+                let body = Bytes::from(serde_json::to_vec(&b).unwrap_or_default());
+                u.last = Some(b);
+                (account, body, Expect::Created)
             }
         }
     };
@@ -374,9 +411,10 @@ async fn run_transaction(
 
 /// The goose transaction for `kind`.
 pub fn transaction(state: Arc<LoadState>, kind: Kind) -> Transaction {
+    let types: Arc<[String]> = types_for(&state.scenario, kind).into();
     let f: TransactionFunction = Arc::new(move |user| {
-        let state = state.clone();
-        Box::pin(async move { run_transaction(state, kind, user).await })
+        let (state, types) = (state.clone(), types.clone());
+        Box::pin(async move { run_transaction(state, kind, types, user).await })
     });
     Transaction::new(f).set_name(kind.name())
 }

@@ -196,6 +196,35 @@ async fn retry_storm_catches_a_stub_that_answers_a_new_id_on_replay() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_that_break_the_envelope_are_counted_by_the_rule_they_break() {
+    for (fault, rule) in [
+        ("bad-created-at", "envelope-schema"),
+        ("no-created-at", "envelope-schema"),
+        ("errors-as200", "unexpected-status"),
+        ("wrong-mismatch-code", "unexpected-status"),
+        ("text-plain", "envelope-content-type"),
+    ] {
+        let opts = options(&[
+            "smoke",
+            "--users",
+            "2",
+            "--run-time",
+            "1s",
+            "--stub-fault",
+            fault,
+        ])
+        .unwrap();
+        let out = load::run(&opts).await.unwrap();
+        assert!(!out.passed, "{fault} passed");
+        assert!(
+            out.result.failures_by_rule.get(rule).copied().unwrap_or(0) > 0,
+            "{fault}: {:?}",
+            out.result.failures_by_rule
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quota_pressure_expects_402_past_the_quota() {
     // The shipped scenario with a quota of 5, so every user crosses it many times even on a busy machine.
     let dir = tempfile::tempdir().unwrap();
