@@ -4,6 +4,12 @@ use appflow_harness::{Outcome, cli};
 use clap::Parser;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: reqwest, hyper and goose allocate and free many small
+/// blocks per request, and with glibc's malloc that was a sixth of the load generator's time
+/// (measured in benches/README.md). Like oha, the binary picks its allocator; the library does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
