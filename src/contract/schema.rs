@@ -28,6 +28,14 @@ pub enum SchemaKind {
 }
 
 impl SchemaKind {
+    /// Every schema, in declaration order (the index of each is `kind as usize`).
+    pub const ALL: [SchemaKind; 4] = [
+        SchemaKind::Request,
+        SchemaKind::Success,
+        SchemaKind::Error,
+        SchemaKind::Report,
+    ];
+
     /// The schema's text as committed.
     pub const fn text(self) -> &'static str {
         match self {
@@ -41,13 +49,8 @@ impl SchemaKind {
     /// The schema parsed as JSON (parsed once).
     pub fn value(self) -> &'static Value {
         static PARSED: LazyLock<[Value; 4]> = LazyLock::new(|| {
-            [
-                SchemaKind::Request,
-                SchemaKind::Success,
-                SchemaKind::Error,
-                SchemaKind::Report,
-            ]
-            .map(|k| serde_json::from_str(k.text()).expect("embedded schema is JSON"))
+            SchemaKind::ALL
+                .map(|k| serde_json::from_str(k.text()).expect("embedded schema is JSON"))
         });
         &PARSED[self as usize]
     }
@@ -55,13 +58,7 @@ impl SchemaKind {
     /// The compiled validator (compiled once; format assertions on, so `date-time` is checked).
     pub fn validator(self) -> &'static Validator {
         static COMPILED: LazyLock<[Validator; 4]> = LazyLock::new(|| {
-            [
-                SchemaKind::Request,
-                SchemaKind::Success,
-                SchemaKind::Error,
-                SchemaKind::Report,
-            ]
-            .map(|k| compile(k.value()).expect("embedded schema compiles"))
+            SchemaKind::ALL.map(|k| compile(k.value()).expect("embedded schema compiles"))
         });
         &COMPILED[self as usize]
     }
@@ -70,13 +67,7 @@ impl SchemaKind {
     /// decides, read through another representation (compiled once).
     pub fn doc_validator(self) -> &'static Validator<super::doc::DocJson> {
         static COMPILED: LazyLock<[Validator<super::doc::DocJson>; 4]> = LazyLock::new(|| {
-            [
-                SchemaKind::Request,
-                SchemaKind::Success,
-                SchemaKind::Error,
-                SchemaKind::Report,
-            ]
-            .map(|k| {
+            SchemaKind::ALL.map(|k| {
                 compile_for::<super::doc::DocJson>(k.value()).expect("embedded schema compiles")
             })
         });
