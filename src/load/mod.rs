@@ -234,10 +234,11 @@ static ONE_ATTACK_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_
 pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
     let _turn = ONE_ATTACK_AT_A_TIME.lock().await;
     let scenario = &opts.scenario;
+    let client = load_client(opts.timeout)?;
     let mut _embedded = None;
     let host = match &opts.host {
         Some(h) => {
-            preflight(h, opts.timeout).await?;
+            preflight(&client, h).await?;
             h.clone()
         }
         None => {
@@ -258,7 +259,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
         }
     };
     let mut state = LoadState::new(
-        load_client(opts.timeout)?,
+        client,
         scenario.clone(),
         opts.account_header.clone(),
         opts.headers.clone(),
@@ -302,6 +303,8 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
                 .map_err(goose_err)?,
         );
     }
+    // Users send with `load_client`'s client; this only keeps goose from building a client per user
+    // before they replace it.
     let attack = GooseAttack::initialize_with_config(config)
         .map_err(goose_err)?
         .set_client_builder_without_cookies(
@@ -373,11 +376,7 @@ fn load_client(timeout: Duration) -> Result<reqwest::Client, Error> {
         .map_err(|e| Error::Load(e.to_string()))
 }
 
-async fn preflight(host: &str, timeout: Duration) -> Result<(), Error> {
-    let client = reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| Error::Load(e.to_string()))?;
+async fn preflight(client: &reqwest::Client, host: &str) -> Result<(), Error> {
     match client.get(format!("{host}/")).send().await {
         Err(e) if e.is_connect() || e.is_builder() => {
             Err(Error::Unreachable(host.to_owned(), Box::new(e)))
