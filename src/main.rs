@@ -1,6 +1,7 @@
 //! The `appflow-harness` binary: parse, run, map to an exit code (0 pass, 1 fail, 2 could not run).
 
-use appflow_harness::{Outcome, cli};
+mod cli;
+
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -11,8 +12,8 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
-        Ok(cli) => cli,
+    let args = match cli::Cli::try_parse() {
+        Ok(args) => args,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
@@ -29,11 +30,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(cli::run(cli)) {
-        Ok(Outcome::Pass) => ExitCode::SUCCESS,
-        Ok(Outcome::Fail) => ExitCode::from(1),
+    match runtime.block_on(cli::run(args)) {
+        Ok(outcome) => ExitCode::from(outcome.code()),
         Err(e) => {
-            eprintln!("error: {:#}", anyhow::Error::new(e));
+            eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
     }

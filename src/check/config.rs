@@ -13,19 +13,10 @@
 //! ```
 
 use crate::Error;
-use crate::contract::{self, ErrorCode};
+use crate::contract::{self, ErrorCode, ErrorTable, ExpectedError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// One error as the target spells it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpectedError {
-    /// The code in the error envelope.
-    pub code: String,
-    /// The HTTP status.
-    pub status: u16,
-}
 
 /// The contract the runner holds the target to.
 #[derive(Debug, Clone)]
@@ -38,7 +29,8 @@ pub struct ContractConfig {
     pub max_body: usize,
     /// The header naming the account.
     pub account_header: String,
-    errors: BTreeMap<ErrorCode, ExpectedError>,
+    /// The codes and statuses the target answers with.
+    pub errors: ErrorTable,
 }
 
 impl Default for ContractConfig {
@@ -46,20 +38,9 @@ impl Default for ContractConfig {
         ContractConfig {
             quota: contract::DEFAULT_QUOTA,
             token_ttl: contract::DEFAULT_TOKEN_TTL,
-            max_body: 256 * 1024,
+            max_body: contract::DEFAULT_MAX_BODY,
             account_header: "X-Account-Id".into(),
-            errors: ErrorCode::ALL
-                .iter()
-                .map(|c| {
-                    (
-                        *c,
-                        ExpectedError {
-                            code: c.as_str().into(),
-                            status: c.status(),
-                        },
-                    )
-                })
-                .collect(),
+            errors: ErrorTable::default(),
         }
     }
 }
@@ -85,20 +66,12 @@ struct RawConfig {
 impl ContractConfig {
     /// What the target must answer for `code`.
     pub fn expected(&self, code: ErrorCode) -> &ExpectedError {
-        &self.errors[&code]
+        self.errors.expected(code)
     }
 
     /// The contract code a target's code stands for, if any.
     pub fn code_of(&self, wire: &str) -> Option<ErrorCode> {
-        self.errors
-            .iter()
-            .find(|(_, e)| e.code == wire)
-            .map(|(c, _)| *c)
-    }
-
-    /// Whether any error's code differs from the contract's own spelling.
-    pub fn renames_codes(&self) -> bool {
-        self.errors.iter().any(|(c, e)| e.code != c.as_str())
+        self.errors.code_of(wire)
     }
 
     /// Parses a `--contract` TOML document.
@@ -110,11 +83,11 @@ impl ContractConfig {
             cfg.quota = q;
         }
         if let Some(t) = raw.token_ttl {
-            cfg.token_ttl = crate::cli::parse_duration(&t)
+            cfg.token_ttl = crate::units::parse_duration(&t)
                 .map_err(|e| Error::Usage(format!("--contract: token_ttl: {e}")))?;
         }
         if let Some(m) = raw.max_body {
-            cfg.max_body = crate::cli::parse_size(&m)
+            cfg.max_body = crate::units::parse_size(&m)
                 .map_err(|e| Error::Usage(format!("--contract: max_body: {e}")))?;
         }
         if let Some(h) = raw.account_header {
@@ -127,30 +100,16 @@ impl ContractConfig {
                     ErrorCode::ALL.map(|c| c.as_str()).join(", ")
                 ))
             })?;
-            let slot = cfg.errors.get_mut(&code).expect("every code has a default");
-            if let Some(c) = e.code {
-                slot.code = c;
+            if let Some(s) = e.status
+                && !(100..=599).contains(&s)
+            {
+                return Err(Error::Usage(format!(
+                    "--contract: {name}: status {s} is not an HTTP status"
+                )));
             }
-            if let Some(s) = e.status {
-                if !(100..=599).contains(&s) {
-                    return Err(Error::Usage(format!(
-                        "--contract: {name}: status {s} is not an HTTP status"
-                    )));
-                }
-                slot.status = s;
-            }
+            cfg.errors.set(code, e.code, e.status);
         }
         Ok(cfg)
-    }
-
-    /// Reads `--contract FILE`.
-    pub fn load(path: &std::path::Path) -> Result<ContractConfig, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            what: "cannot read the contract file",
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::from_toml(&text)
     }
 }
 
@@ -173,7 +132,7 @@ mod tests {
             Some(ErrorCode::IdempotentParameterMismatch)
         );
         assert_eq!(cfg.expected(ErrorCode::Conflict).status, 409);
-        assert!(cfg.renames_codes());
+        assert!(cfg.errors.renames_codes());
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! assertions that turn each exchange into findings (data, never errors).
 
 use super::config::ContractConfig;
-use super::http::{Exchange, Target};
 use super::report::Failure;
+use crate::contract::judge::{self, Answer, Breach, Expect, Judgement};
 use crate::contract::redact::scanned_secrets;
-use crate::contract::{self, ErrorCode, ExampleGen, SchemaKind, validate_against};
+use crate::contract::{self, ErrorCode, ExampleGen};
+use crate::http::{Exchange, Target};
 use futures::StreamExt;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
@@ -137,10 +138,30 @@ impl Ctx {
         self.generator.lock()
     }
 
-    /// Records a failure (with the exchange that shows it, if any).
+    /// Records a failure of the check's own (with the exchange that shows it, if any).
     pub fn fail(
         &self,
         message: impl Into<String>,
+        expected: Option<String>,
+        actual: Option<String>,
+        ex: Option<&Exchange>,
+    ) {
+        self.record(None, message.into(), expected, actual, ex);
+    }
+
+    /// Records a breach the judge found, under its rule.
+    pub fn breach(&self, b: &Breach, message: Option<&str>, ex: Option<&Exchange>) {
+        let message = match message {
+            Some(m) => m.to_owned(),
+            None => b.message(),
+        };
+        self.record(Some(b.rule()), message, Some(b.expected()), b.actual(), ex);
+    }
+
+    fn record(
+        &self,
+        rule: Option<&str>,
+        message: String,
         expected: Option<String>,
         actual: Option<String>,
         ex: Option<&Exchange>,
@@ -155,7 +176,8 @@ impl Ctx {
             None => s,
         };
         list.push(Failure {
-            message: scrub(message.into()),
+            rule: rule.map(str::to_owned),
+            message: scrub(message),
             expected: expected.map(scrub),
             actual: actual.map(scrub),
             request: ex.map(|e| self.target.show_request(&e.sent)),
@@ -206,204 +228,106 @@ impl Ctx {
         ex
     }
 
-    /// The envelope rules, applied to every response of every check.
+    /// The judge's finding on an answer (`None` when there was no answer).
+    pub fn judged(&self, ex: &Exchange) -> Option<Judgement> {
+        let r = ex.result.as_ref().ok()?;
+        Some(judge::judge(
+            &self.cfg.errors,
+            &Answer {
+                status: r.status,
+                content_type: r.content_type.as_deref(),
+                headers: &r.headers,
+                body: &r.body,
+                truncated: r.truncated,
+            },
+            &ex.sent.secrets,
+        ))
+    }
+
+    /// The envelope rules, applied by the judge to every response of every check.
     fn check_envelope(&self, ex: &Exchange) {
-        let Ok(r) = &ex.result else {
-            return; // The step that waits for this answer reports the transport failure.
-        };
-        if !r
-            .content_type
-            .as_deref()
-            .is_some_and(contract::is_json_content_type)
-        {
-            self.fail(
-                "envelope: the response is not sent as JSON",
-                Some("content-type: application/json".into()),
-                Some(format!(
-                    "content-type: {}",
-                    r.content_type.as_deref().unwrap_or("(none)")
-                )),
-                Some(ex),
-            );
-        }
-        let Some(body) = &r.json else {
-            self.fail(
-                "envelope: the response body is not JSON",
-                Some("a success or error envelope".into()),
-                Some(if r.truncated {
-                    "a body over 1 MiB".into()
-                } else {
-                    "a body that does not parse as JSON".into()
-                }),
-                Some(ex),
-            );
-            return;
-        };
-        let leaked = ex.sent.secrets.iter().any(|s| {
-            !s.is_empty()
-                && (r.body.windows(s.len()).any(|w| w == s.as_bytes())
-                    || r.headers.contains(s.as_str()))
-        });
-        if leaked {
-            self.fail(
-                "secrets: the response contains a credential value that was sent",
-                Some("no credential value in any response body or header".into()),
-                Some("a value from connectorProfileCredentials (shown as ***)".into()),
-                Some(ex),
-            );
-        }
-        let success = body.get("success").and_then(Value::as_bool);
-        let kind = match success {
-            Some(true) => SchemaKind::Success,
-            Some(false) => SchemaKind::Error,
-            None => {
-                self.fail(
-                    "envelope: `success` is missing or not a boolean",
-                    Some(
-                        "{\"success\": true, \"data\": …} or {\"success\": false, \"error\": …}"
-                            .into(),
-                    ),
-                    None,
-                    Some(ex),
-                );
-                return;
+        // No answer: the step that waits for this answer reports the transport failure.
+        if let Some(j) = self.judged(ex) {
+            for b in &j.breaches {
+                self.breach(b, None, Some(ex));
             }
-        };
-        let renamed = self.cfg.renames_codes();
-        let violations: Vec<_> = validate_against(kind, body)
-            .into_iter()
-            .filter(|v| {
-                !(renamed && v.field == "/error/code" && v.reason.starts_with("must be one of"))
-            })
-            .collect();
-        if !violations.is_empty() {
-            let list = violations
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
-            self.fail(
-                format!(
-                    "envelope: the {} envelope breaks its schema",
-                    if success == Some(true) {
-                        "success"
-                    } else {
-                        "error"
-                    }
-                ),
-                Some(format!(
-                    "valid against schemas/{}",
-                    if success == Some(true) {
-                        "success-envelope.schema.json"
-                    } else {
-                        "error-envelope.schema.json"
-                    }
-                )),
-                Some(list),
-                Some(ex),
-            );
-        }
-        match success {
-            Some(true) if !(200..300).contains(&r.status) => self.fail(
-                "envelope: `success: true` with a non-2xx status",
-                Some("2xx".into()),
-                Some(r.status.to_string()),
-                Some(ex),
-            ),
-            Some(false) if r.status < 400 => self.fail(
-                "envelope: an error envelope with a non-error status",
-                Some("4xx or 5xx".into()),
-                Some(r.status.to_string()),
-                Some(ex),
-            ),
-            Some(false) => {
-                let code = body["error"]["code"].as_str().unwrap_or_default();
-                match self.cfg.code_of(code) {
-                    Some(c) if self.cfg.expected(c).status != r.status => self.fail(
-                        format!("envelope: status and code disagree ({code})"),
-                        Some(format!("{} with {code}", self.cfg.expected(c).status)),
-                        Some(r.status.to_string()),
-                        Some(ex),
-                    ),
-                    Some(_) => {}
-                    None => self.fail(
-                        format!("envelope: unknown error code `{code}`"),
-                        Some("a code of the contract's error table".into()),
-                        Some(code.to_owned()),
-                        Some(ex),
-                    ),
-                }
-            }
-            _ => {}
         }
     }
 
-    fn actual(ex: &Exchange) -> String {
-        match &ex.result {
-            Err(e) => format!("no response ({e})"),
-            Ok(r) => match &r.json {
-                Some(v) if v["success"] == json!(false) => format!(
-                    "{} {}",
-                    r.status,
-                    v["error"]["code"].as_str().unwrap_or("(no code)")
-                ),
-                Some(v) if v["success"] == json!(true) => format!("{} success", r.status),
-                _ => format!("{} (not an envelope)", r.status),
-            },
+    /// Records why an answer is not `expect` (a judged breach, or the transport error).
+    fn expected(&self, ex: &Exchange, expect: Expect, what: &str) -> Step {
+        let breach = match (&ex.result, self.judged(ex)) {
+            (_, Some(j)) => j.against(&self.cfg.errors, expect),
+            (Err(e), None) => Some(Breach::Unexpected {
+                expected: match expect {
+                    Expect::Success => "200 success".into(),
+                    Expect::Error(c) => {
+                        let e = self.cfg.expected(c);
+                        format!("{} {}", e.status, e.code)
+                    }
+                },
+                actual: format!("no response ({e})"),
+            }),
+            (Ok(_), None) => None,
+        };
+        match breach {
+            None => Ok(()),
+            Some(b) => {
+                self.breach(&b, Some(what), Some(ex));
+                Err(Stop)
+            }
         }
     }
 
     /// Expects a 200 success envelope; returns `data`.
     pub fn created(&self, ex: &Exchange, what: &str) -> Result<Value, Stop> {
-        if let Ok(r) = &ex.result
-            && r.status == 200
-            && let Some(v) = &r.json
-            && v["success"] == json!(true)
-            && v["data"]["id"].is_string()
-        {
-            return Ok(v["data"].clone());
-        }
-        self.fail(
-            what.to_owned(),
-            Some("200 success".into()),
-            Some(Self::actual(ex)),
-            Some(ex),
-        );
-        Err(Stop)
+        self.expected(ex, Expect::Success, what)?;
+        Ok(ex
+            .result
+            .as_ref()
+            .ok()
+            .and_then(|r| r.json.as_ref())
+            .map(|v| v["data"].clone())
+            .unwrap_or_default())
     }
 
     /// Expects the error `code` with the configured status.
     pub fn error(&self, ex: &Exchange, code: ErrorCode, what: &str) -> Step {
-        let exp = self.cfg.expected(code);
-        if let Ok(r) = &ex.result
-            && r.status == exp.status
-            && r.json
-                .as_ref()
-                .is_some_and(|v| v["error"]["code"] == json!(exp.code))
-        {
-            return Ok(());
+        self.expected(ex, Expect::Error(code), what)
+    }
+
+    /// Records a breach when a replay's `data` differs from the first answer's (id, created_at).
+    pub fn same_answer(&self, first: &Value, again: &Value, ex: &Exchange, what: &str) -> Step {
+        for member in ["id", "created_at"] {
+            if let Some(b) = judge::replay(
+                member,
+                &first[member].to_string(),
+                &again[member].to_string(),
+            ) {
+                self.breach(&b, Some(&format!("{what}: {}", b.message())), Some(ex));
+                return Err(Stop);
+            }
         }
-        self.fail(
-            what.to_owned(),
-            Some(format!("{} {}", exp.status, exp.code)),
-            Some(Self::actual(ex)),
-            Some(ex),
-        );
-        Err(Stop)
+        Ok(())
     }
 
     /// The error code of an answer, as the contract names it.
     pub fn code_of(&self, ex: &Exchange) -> Option<ErrorCode> {
-        let r = ex.result.as_ref().ok()?;
-        let code = r.json.as_ref()?["error"]["code"].as_str()?;
-        self.cfg.code_of(code)
+        self.judged(ex)?.code()
     }
 
     /// Whether an answer is a 200 success.
-    pub fn is_created(ex: &Exchange) -> bool {
-        ex.result.as_ref().is_ok_and(|r| {
-            r.status == 200 && r.json.as_ref().is_some_and(|v| v["success"] == json!(true))
-        })
+    pub fn is_created(&self, ex: &Exchange) -> bool {
+        self.judged(ex).is_some_and(|j| j.is_created())
+    }
+
+    /// An answer in a few words (`409 CONFLICT`, or why there was none).
+    pub fn outcome(&self, ex: &Exchange) -> String {
+        match (&ex.result, self.judged(ex)) {
+            (_, Some(j)) => j.outcome(),
+            (Err(e), None) => format!("no response ({e})"),
+            (Ok(_), None) => String::new(),
+        }
     }
 
     /// Creates `n` profiles in `account` (with `concurrency` in flight); fails unless all succeed.
@@ -454,7 +378,7 @@ impl Ctx {
             .await;
             let mut refused = false;
             for ex in &results {
-                if Self::is_created(ex) {
+                if self.is_created(ex) {
                     created += 1;
                 } else if self.code_of(ex) == Some(ErrorCode::QuotaExceeded) {
                     refused = true;
@@ -465,7 +389,7 @@ impl Ctx {
                             "200, or {} once the quota is reached",
                             self.cfg.expected(ErrorCode::QuotaExceeded).status
                         )),
-                        Some(Self::actual(ex)),
+                        Some(self.outcome(ex)),
                         Some(ex),
                     );
                     return Err(Stop);

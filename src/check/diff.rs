@@ -2,10 +2,11 @@
 //! accounts on each side) sent to two implementations, and every pair of normalized responses that
 //! differ (status, code, envelope shape, replay behaviour), shown as a readable diff.
 
-use super::http::Exchange;
+use super::Recorded;
 use super::snapshots::render_parts;
-use super::{CheckOptions, Recorded, run_recorded};
-use crate::{Error, Outcome};
+use crate::contract::ErrorTable;
+use crate::contract::judge::{self, Answer};
+use crate::http::Exchange;
 use std::collections::BTreeMap;
 
 /// One request whose answers differ.
@@ -21,19 +22,19 @@ pub struct Difference {
     pub b: String,
 }
 
-fn group(check: &str) -> &str {
-    check.split('.').next().unwrap_or(check)
-}
-
-fn answers(run: &Recorded, id: &str) -> Vec<(String, String)> {
-    let ex: &[Exchange] = run
-        .exchanges
+fn exchanges<'a>(run: &'a Recorded, id: &str) -> &'a [Exchange] {
+    run.exchanges
         .iter()
         .find(|(i, _)| i == id)
         .map(|(_, e)| e.as_slice())
-        .unwrap_or(&[]);
-    let mut parts: Vec<(String, String)> =
-        ex.iter().map(|e| render_parts(&run.target, e)).collect();
+        .unwrap_or(&[])
+}
+
+fn answers(run: &Recorded, id: &str) -> Vec<(String, String)> {
+    let mut parts: Vec<(String, String)> = exchanges(run, id)
+        .iter()
+        .map(|e| render_parts(&run.target, e))
+        .collect();
     parts.sort();
     parts
 }
@@ -42,17 +43,17 @@ fn answers(run: &Recorded, id: &str) -> Vec<(String, String)> {
 pub fn compare(a: &Recorded, b: &Recorded) -> Vec<Difference> {
     let mut out = Vec::new();
     for (id, _) in &a.exchanges {
-        let (pa, pb) = (answers(a, id), answers(b, id));
-        if group(id) == "race" {
+        if super::checks::group_of(id) == "race" {
             // Which of N concurrent requests wins is up to the scheduler: compare how many of each
             // answer (status and code) each side gave, not which request got which.
-            let (sa, sb) = (summarize(&pa), summarize(&pb));
+            let (ea, eb) = (exchanges(a, id), exchanges(b, id));
+            let (sa, sb) = (tally(ea), tally(eb));
             if sa != sb {
                 out.push(Difference {
                     check: id.clone(),
                     request: format!(
                         "{} concurrent requests (answers counted by status and code)",
-                        pa.len()
+                        ea.len()
                     ),
                     a: sa,
                     b: sb,
@@ -60,6 +61,7 @@ pub fn compare(a: &Recorded, b: &Recorded) -> Vec<Difference> {
             }
             continue;
         }
+        let (pa, pb) = (answers(a, id), answers(b, id));
         // Pair answers by their request; a request sent k times pairs its k answers in order.
         let mut by_request: BTreeMap<&str, (Vec<&str>, Vec<&str>)> = BTreeMap::new();
         for (req, resp) in &pa {
@@ -89,17 +91,27 @@ pub fn compare(a: &Recorded, b: &Recorded) -> Vec<Difference> {
     out
 }
 
-/// How many answers of each status and code a check got.
-fn summarize(parts: &[(String, String)]) -> String {
+/// How many answers of each status and code a check got (read by the judge), one line each.
+pub fn tally(exchanges: &[Exchange]) -> String {
+    let table = ErrorTable::default();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for (_, r) in parts {
-        let status = r.lines().next().unwrap_or("");
-        let code = r
-            .lines()
-            .find(|l| l.trim_start().starts_with("\"code\""))
-            .map(str::trim)
-            .unwrap_or("");
-        *counts.entry(format!("{status} {code}")).or_default() += 1;
+    for ex in exchanges {
+        let outcome = match &ex.result {
+            Ok(r) => judge::judge(
+                &table,
+                &Answer {
+                    status: r.status,
+                    content_type: r.content_type.as_deref(),
+                    headers: "",
+                    body: &r.body,
+                    truncated: r.truncated,
+                },
+                &[],
+            )
+            .outcome(),
+            Err(e) => format!("no response ({})", e.kind()),
+        };
+        *counts.entry(outcome).or_default() += 1;
     }
     counts
         .iter()
@@ -129,31 +141,4 @@ pub fn render(d: &Difference) -> String {
         }
     }
     out
-}
-
-/// `appflow-harness diff --base-url A --base-url B`.
-pub async fn run_cli(a: CheckOptions, b: CheckOptions) -> Result<Outcome, Error> {
-    let quiet = |_: &super::CheckResult| {};
-    let ra = run_recorded(&a, &quiet, true).await?;
-    let rb = run_recorded(&b, &quiet, true).await?;
-    let diffs = compare(&ra, &rb);
-    println!(
-        "A = {}\nB = {}\n(- only in A's answer, + only in B's)\n",
-        ra.report.target, rb.report.target
-    );
-    for d in &diffs {
-        println!("{}", render(d));
-    }
-    let requests = ra.report.summary.requests + rb.report.summary.requests;
-    println!(
-        "{} differing answers ({} requests sent, seed {})",
-        diffs.len(),
-        requests,
-        a.seed
-    );
-    Ok(if diffs.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail
-    })
 }

@@ -1,13 +1,11 @@
-//! `check --snapshots DIR`: every exchange of the run, normalized and secret-free, as insta snapshot
-//! files, one per check. A file whose content is unchanged is left alone; a changed or new one is
-//! written as `NAME.snap.new` beside it, so `cargo insta review` (or `cargo insta accept`) in the team's
-//! own repository shows exactly what changed.
+//! `check --snapshots DIR`: every exchange of the run, normalized and secret-free, as insta snapshots,
+//! one per check. This module renders them as data ([`render`]); the binary compares them with the
+//! files in DIR and writes a changed or new one as `NAME.snap.new` beside it, so `cargo insta review`
+//! (or `cargo insta accept`) in the team's own repository shows exactly what changed.
 
-use super::http::{Exchange, Target};
-use crate::Error;
 use crate::contract::redact::redact_request;
+use crate::http::{Exchange, Target};
 use serde_json::Value;
-use std::path::Path;
 
 /// Replaces the values that change from run to run (ids, times, accounts, the run prefix). A value is
 /// masked only when it is well formed, so a broken `created_at` or an empty `id` still shows.
@@ -114,10 +112,7 @@ pub fn render_parts(target: &Target, ex: &Exchange) -> (String, String) {
     let request = target.scrub(&out, &ex.sent.secrets);
     let mut out = String::new();
     match &ex.result {
-        Err(e) => out.push_str(&format!(
-            "<<< no response ({})\n",
-            e.split(':').next().unwrap_or(e)
-        )),
+        Err(e) => out.push_str(&format!("<<< no response ({})\n", e.kind())),
         Ok(r) => {
             out.push_str(&format!(
                 "<<< {} {}\n",
@@ -141,44 +136,55 @@ pub fn render_parts(target: &Target, ex: &Exchange) -> (String, String) {
     (request, target.scrub(&out, &ex.sent.secrets))
 }
 
-/// Writes one snapshot per check into `dir`; returns how many files were new or changed.
-pub fn write(dir: &Path, target: &Target, checks: &[(&str, &[Exchange])]) -> Result<usize, Error> {
-    let io = |what, path: &Path| {
-        let path = path.display().to_string();
-        move |source| Error::Io { what, path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io("cannot create the snapshot folder", dir))?;
-    let mut changed = 0;
-    for (id, exchanges) in checks {
-        if exchanges.is_empty() {
-            continue;
-        }
-        // Concurrent requests finish in any order: sort so that an unchanged target gives the same text.
-        let mut parts: Vec<String> = exchanges
-            .iter()
-            .map(|e| render_exchange(target, e))
-            .collect();
-        parts.sort();
-        let content = parts.join("\n");
-        let name = format!(
-            "appflow_harness__{}",
-            id.replace('.', "__").replace('-', "_")
-        );
-        let snap = dir.join(format!("{name}.snap"));
-        let new = dir.join(format!("{name}.snap.new"));
-        let file =
-            format!("---\nsource: appflow-harness check\nexpression: \"{id}\"\n---\n{content}");
-        let existing = std::fs::read_to_string(&snap).ok();
-        let same = existing
-            .as_deref()
-            .and_then(|e| e.split_once("\n---\n"))
-            .is_some_and(|(_, body)| body.trim_end() == content.trim_end());
-        if same {
-            let _ = std::fs::remove_file(&new);
-        } else {
-            std::fs::write(&new, file).map_err(io("cannot write a snapshot", &new))?;
-            changed += 1;
-        }
+/// One check's snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The check's ID.
+    pub id: String,
+    /// The file name without `.snap` (`appflow_harness__race__same_token`).
+    pub name: String,
+    /// The snapshot's content (below insta's header).
+    pub content: String,
+}
+
+impl Snapshot {
+    /// The whole file, insta's header included.
+    pub fn file_text(&self) -> String {
+        format!(
+            "---\nsource: appflow-harness check\nexpression: \"{}\"\n---\n{}",
+            self.id, self.content
+        )
     }
-    Ok(changed)
+
+    /// Whether an existing file's text holds this same content (insta's header aside).
+    pub fn matches(&self, existing: &str) -> bool {
+        existing
+            .split_once("\n---\n")
+            .is_some_and(|(_, body)| body.trim_end() == self.content.trim_end())
+    }
+}
+
+/// One snapshot per check that sent anything, in the order given.
+pub fn render(target: &Target, checks: &[(String, Vec<Exchange>)]) -> Vec<Snapshot> {
+    checks
+        .iter()
+        .filter(|(_, exchanges)| !exchanges.is_empty())
+        .map(|(id, exchanges)| {
+            // Concurrent requests finish in any order: sort so that an unchanged target gives the
+            // same text.
+            let mut parts: Vec<String> = exchanges
+                .iter()
+                .map(|e| render_exchange(target, e))
+                .collect();
+            parts.sort();
+            Snapshot {
+                id: id.clone(),
+                name: format!(
+                    "appflow_harness__{}",
+                    id.replace('.', "__").replace('-', "_")
+                ),
+                content: parts.join("\n"),
+            }
+        })
+        .collect()
 }

@@ -113,3 +113,72 @@ impl fmt::Display for ErrorCode {
         f.write_str(self.as_str())
     }
 }
+
+/// One error as a target spells it on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedError {
+    /// The code in the error envelope.
+    pub code: String,
+    /// The HTTP status.
+    pub status: u16,
+}
+
+/// The error table a target is held to: the contract's own codes and statuses, or a team's renames of
+/// them (`check --contract FILE`). The judge reads every code and status from here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorTable {
+    errors: std::collections::BTreeMap<ErrorCode, ExpectedError>,
+}
+
+impl Default for ErrorTable {
+    fn default() -> Self {
+        ErrorTable {
+            errors: ErrorCode::ALL
+                .iter()
+                .map(|c| {
+                    (
+                        *c,
+                        ExpectedError {
+                            code: c.as_str().into(),
+                            status: c.status(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+impl ErrorTable {
+    /// What the target must answer for `code`.
+    pub fn expected(&self, code: ErrorCode) -> &ExpectedError {
+        &self.errors[&code]
+    }
+
+    /// The contract code a target's wire code stands for, if any.
+    pub fn code_of(&self, wire: &str) -> Option<ErrorCode> {
+        self.errors
+            .iter()
+            .find(|(_, e)| e.code == wire)
+            .map(|(c, _)| *c)
+    }
+
+    /// Whether any error's code differs from the contract's own spelling.
+    pub fn renames_codes(&self) -> bool {
+        self.errors.iter().any(|(c, e)| e.code != c.as_str())
+    }
+
+    /// Spells `code` as `wire` and/or answers it with `status`.
+    pub fn set(&mut self, code: ErrorCode, wire: Option<String>, status: Option<u16>) {
+        let slot = self
+            .errors
+            .get_mut(&code)
+            .expect("the table holds every code");
+        if let Some(w) = wire {
+            slot.code = w;
+        }
+        if let Some(s) = status {
+            slot.status = s;
+        }
+    }
+}

@@ -6,6 +6,7 @@ pub mod doc;
 pub mod errors;
 pub mod examples;
 pub mod fingerprint;
+pub mod judge;
 pub mod model;
 pub mod mutate;
 pub mod openapi;
@@ -13,9 +14,10 @@ pub mod redact;
 pub mod schema;
 pub mod validate;
 
-pub use errors::ErrorCode;
+pub use errors::{ErrorCode, ErrorTable, ExpectedError};
 pub use examples::{ExampleGen, Size};
 pub use fingerprint::{Fingerprint, fingerprint};
+pub use judge::{Answer, Breach, Expect, Judgement, Shape, judge};
 pub use model::{CreateConnectorProfileRequest, Created, ErrorEnvelope, SuccessEnvelope};
 pub use mutate::{CaseClass, InvalidCase, invalid_cases};
 pub use schema::{SchemaKind, connector_key, connector_types};
@@ -27,6 +29,8 @@ pub const ENDPOINT: &str = "/create-connector-profile";
 pub const ACCOUNT_HEADER: &str = "x-account-id";
 /// The account of requests without the header.
 pub const DEFAULT_ACCOUNT: &str = "000000000000";
+/// The largest request body a server accepts unless told otherwise (256 KiB).
+pub const DEFAULT_MAX_BODY: usize = 256 * 1024;
 /// The default quota of profiles per account.
 pub const DEFAULT_QUOTA: u32 = 100;
 /// How long a client token stays bound (8 hours).

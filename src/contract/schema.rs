@@ -15,7 +15,7 @@ pub const ERROR_SCHEMA: &str = include_str!("../../schemas/error-envelope.schema
 pub const REPORT_SCHEMA: &str = include_str!("../../schemas/report.schema.json");
 
 /// Which of the contract's schemas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaKind {
     /// The request body of `POST /create-connector-profile`.
     Request,
@@ -35,6 +35,16 @@ impl SchemaKind {
         SchemaKind::Error,
         SchemaKind::Report,
     ];
+
+    /// The schema's name (`request`, `success`, `error`, `report`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SchemaKind::Request => "request",
+            SchemaKind::Success => "success",
+            SchemaKind::Error => "error",
+            SchemaKind::Report => "report",
+        }
+    }
 
     /// The schema's text as committed.
     pub const fn text(self) -> &'static str {
@@ -112,4 +122,14 @@ pub fn connector_key(connector_type: &str) -> Option<&'static str> {
     SchemaKind::Request.value()["properties"]["connectorType"]["x-connector-keys"]
         .get(connector_type)
         .and_then(Value::as_str)
+}
+
+impl std::str::FromStr for SchemaKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SchemaKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("unknown schema `{s}` (request, success, error, report)"))
+    }
 }

@@ -5,8 +5,8 @@ pub mod result;
 pub mod scenario;
 pub mod transactions;
 
-use crate::stub::{self, Engine, Fault, Stub, StubConfig};
-use crate::{Error, Outcome};
+use crate::Error;
+use crate::stub::{self, Engine, Fault, StubConfig};
 use goose::config::{GooseConfiguration, GooseDefault, GooseDefaultType};
 use goose::prelude::{GooseAttack, Scenario as GooseScenario};
 use reqwest::header::{HeaderName, HeaderValue};
@@ -17,96 +17,26 @@ use std::sync::Arc;
 use std::time::Duration;
 use transactions::LoadState;
 
-/// `load …` (raw flags).
-#[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct LoadArgs {
-    /// `load merge FILES…`: merge workers' result files.
-    #[command(subcommand)]
-    pub merge: Option<MergeCommand>,
-    /// A scenario: a built-in name (smoke, steady, retry-storm, mixed, quota-pressure) or a file path.
-    #[arg(default_value = "smoke")]
-    pub scenario: String,
-    /// Base URL to load; without it the embedded fast stub is started and loaded.
-    #[arg(long, value_name = "URL")]
-    pub host: Option<String>,
-    /// Extra header on every request (repeatable); values never appear in any output.
-    #[arg(short = 'H', long = "header", value_name = "'Name: value'")]
-    pub headers: Vec<String>,
-    /// Header naming the caller's account.
-    #[arg(long, default_value = "X-Account-Id", value_name = "NAME")]
-    pub account_header: String,
-    /// Users (overrides the scenario).
-    #[arg(long)]
-    pub users: Option<usize>,
-    /// How long to hold the load (overrides the scenario), e.g. 30s, 5m.
-    #[arg(long, value_parser = crate::cli::parse_duration)]
-    pub run_time: Option<Duration>,
-    /// A threshold rule, e.g. 'p95<50ms', 'error-rate<1%', 'rps>=1000' (repeatable; replaces the scenario's).
-    #[arg(long = "threshold", value_name = "RULE")]
-    pub thresholds: Vec<String>,
-    /// goose report by extension: .html, .json or .md (repeatable).
-    #[arg(long = "report", value_name = "PATH")]
-    pub reports: Vec<PathBuf>,
-    /// Write this worker's result (latency histograms, counts) for `load merge`.
-    #[arg(long, value_name = "PATH")]
-    pub result: Option<PathBuf>,
-    /// This worker's index (0-based) when the load is spread over --workers processes.
-    #[arg(long, default_value_t = 0, env = "JOB_COMPLETION_INDEX")]
-    pub worker_index: u32,
-    /// How many workers share the scenario's users.
-    #[arg(long, default_value_t = 1)]
-    pub workers: u32,
-    /// Seed of accounts and tokens; give every worker of one run the same seed [default: random].
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Per-request timeout.
-    #[arg(long, default_value = "10s", value_parser = crate::cli::parse_duration)]
-    pub timeout: Duration,
-    /// Start the embedded stub with this fault (only without --host; repeatable).
-    #[arg(long = "stub-fault", value_enum, value_name = "FAULT")]
-    pub stub_faults: Vec<Fault>,
-}
-
-/// `load merge`.
-#[derive(Debug, clap::Subcommand)]
-pub enum MergeCommand {
-    /// Merge workers' result files exactly and judge thresholds on the whole run.
-    Merge {
-        /// Result files written with --result.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// A threshold rule judged on the merged result (repeatable).
-        #[arg(long = "threshold", value_name = "RULE")]
-        thresholds: Vec<String>,
-        /// Write the merged result (JSON) here.
-        #[arg(long = "report", value_name = "PATH")]
-        reports: Vec<PathBuf>,
-    },
-}
-
 /// Validated options of a load run.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// The scenario.
     pub scenario: Scenario,
-    /// The target, or the embedded stub.
+    /// The target, or `None` for the embedded fast stub.
     pub host: Option<String>,
     /// Extra headers.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// The account header.
     pub account_header: HeaderName,
-    /// Rules judged (the scenario's, or --threshold's).
+    /// Rules judged (the scenario's unless replaced).
     pub thresholds: Vec<String>,
-    /// goose reports.
-    pub reports: Vec<PathBuf>,
-    /// The result file.
-    pub result: Option<PathBuf>,
+    /// goose's own reports, by extension (.html, .json, .md); goose writes them.
+    pub goose_reports: Vec<PathBuf>,
     /// Worker index.
     pub worker_index: u32,
     /// Worker count.
     pub workers: u32,
-    /// Seed.
+    /// Seed of accounts and tokens (give every worker of one run the same).
     pub seed: u64,
     /// Per-request timeout.
     pub timeout: Duration,
@@ -118,46 +48,76 @@ fn usage(msg: impl Into<String>) -> Error {
     Error::Usage(msg.into())
 }
 
-impl LoadArgs {
-    /// Validates the flags (and loads the scenario file).
-    pub fn validate(self) -> Result<LoadOptions, Error> {
-        let mut scenario = Scenario::resolve(&self.scenario)?;
-        if let Some(u) = self.users {
-            if u == 0 {
-                return Err(usage("--users must be at least 1"));
-            }
-            scenario.users = Some(u);
-            scenario.test_plan = None;
+impl LoadOptions {
+    /// `scenario` against the embedded stub, one worker, a random seed, the scenario's thresholds.
+    pub fn new(scenario: Scenario) -> LoadOptions {
+        LoadOptions {
+            thresholds: scenario.thresholds.clone(),
+            scenario,
+            host: None,
+            headers: Vec::new(),
+            account_header: HeaderName::from_static(crate::contract::ACCOUNT_HEADER),
+            goose_reports: Vec::new(),
+            worker_index: 0,
+            workers: 1,
+            seed: rand::random(),
+            timeout: Duration::from_secs(10),
+            stub_faults: Vec::new(),
         }
-        if let Some(t) = self.run_time {
-            scenario.run_time = Some(format!("{}s", t.as_secs().max(1)));
-            scenario.test_plan = None;
-        }
-        if scenario.test_plan.is_none() && scenario.users.is_none() {
-            return Err(usage(
-                "--run-time replaces the scenario's test_plan: give --users too",
-            ));
-        }
-        let thresholds = if self.thresholds.is_empty() {
-            scenario.thresholds.clone()
-        } else {
-            self.thresholds
-        };
-        for t in &thresholds {
-            t.parse::<Rule>().map_err(usage)?;
-        }
-        if self.workers == 0 || self.worker_index >= self.workers {
-            return Err(usage(format!(
-                "--worker-index {} is not below --workers {}",
-                self.worker_index, self.workers
-            )));
-        }
-        if self.host.is_some() && !self.stub_faults.is_empty() {
+    }
+
+    /// Loads the service at `url` instead of the embedded stub.
+    pub fn with_host(mut self, url: &str) -> Result<LoadOptions, Error> {
+        if !self.stub_faults.is_empty() {
             return Err(usage(
                 "--stub-fault applies to the embedded stub only; drop --host",
             ));
         }
-        for r in &self.reports {
+        self.host = Some(crate::http::base_url(url, "--host")?);
+        Ok(self)
+    }
+
+    /// Starts the embedded stub with these faults; an error with a host.
+    pub fn with_stub_faults(mut self, faults: Vec<Fault>) -> Result<LoadOptions, Error> {
+        if self.host.is_some() && !faults.is_empty() {
+            return Err(usage(
+                "--stub-fault applies to the embedded stub only; drop --host",
+            ));
+        }
+        self.stub_faults = faults;
+        Ok(self)
+    }
+
+    /// Overrides the scenario's users (at least 1; replaces its test plan).
+    pub fn with_users(mut self, users: usize) -> Result<LoadOptions, Error> {
+        if users == 0 {
+            return Err(usage("--users must be at least 1"));
+        }
+        self.scenario.users = Some(users);
+        self.scenario.test_plan = None;
+        Ok(self)
+    }
+
+    /// Overrides how long the load is held (replaces the test plan, so the users must be known by
+    /// the time the run starts).
+    pub fn with_run_time(mut self, t: Duration) -> Result<LoadOptions, Error> {
+        self.scenario.run_time = Some(format!("{}s", t.as_secs().max(1)));
+        self.scenario.test_plan = None;
+        Ok(self)
+    }
+
+    /// Replaces the scenario's thresholds (each must parse as goose would).
+    pub fn with_thresholds(mut self, rules: Vec<String>) -> Result<LoadOptions, Error> {
+        for t in &rules {
+            t.parse::<Rule>().map_err(usage)?;
+        }
+        self.thresholds = rules;
+        Ok(self)
+    }
+
+    /// goose's own reports, by extension: .html, .json or .md.
+    pub fn with_goose_reports(mut self, reports: Vec<PathBuf>) -> Result<LoadOptions, Error> {
+        for r in &reports {
             let ok = r
                 .extension()
                 .and_then(|e| e.to_str())
@@ -169,37 +129,47 @@ impl LoadArgs {
                 )));
             }
         }
-        let headers = self
-            .headers
-            .iter()
-            .map(|h| crate::cli::parse_header(h))
-            .collect::<Result<Vec<_>, Error>>()?;
-        let host = self
-            .host
-            .as_deref()
-            .map(|h| crate::cli::parse_base_url(h, "--host"))
-            .transpose()?;
-        Ok(LoadOptions {
-            scenario,
-            host,
-            headers,
-            account_header: HeaderName::from_bytes(self.account_header.as_bytes()).map_err(
-                |_| {
-                    usage(format!(
-                        "--account-header `{}` is not a header name",
-                        self.account_header
-                    ))
-                },
-            )?,
-            thresholds,
-            reports: self.reports,
-            result: self.result,
-            worker_index: self.worker_index,
-            workers: self.workers,
-            seed: self.seed.unwrap_or_else(rand::random),
-            timeout: self.timeout,
-            stub_faults: self.stub_faults,
-        })
+        self.goose_reports = reports;
+        Ok(self)
+    }
+
+    /// This process is worker `index` of `workers` sharing the scenario's users.
+    pub fn with_worker(mut self, index: u32, workers: u32) -> Result<LoadOptions, Error> {
+        if workers == 0 || index >= workers {
+            return Err(usage(format!(
+                "--worker-index {index} is not below --workers {workers}"
+            )));
+        }
+        self.worker_index = index;
+        self.workers = workers;
+        Ok(self)
+    }
+
+    /// Extra headers on every request.
+    pub fn with_headers(mut self, headers: Vec<(HeaderName, HeaderValue)>) -> LoadOptions {
+        self.headers = headers;
+        self
+    }
+
+    /// The header that names the caller's account.
+    pub fn with_account_header(mut self, name: &str) -> Result<LoadOptions, Error> {
+        self.account_header = crate::http::header_name(name)?;
+        Ok(self)
+    }
+
+    /// The seed of accounts and tokens.
+    pub fn with_seed(mut self, seed: u64) -> LoadOptions {
+        self.seed = seed;
+        self
+    }
+
+    /// The per-request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<LoadOptions, Error> {
+        if timeout.is_zero() {
+            return Err(usage("--timeout must be more than 0"));
+        }
+        self.timeout = timeout;
+        Ok(self)
     }
 }
 
@@ -232,13 +202,18 @@ static ONE_ATTACK_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_
 /// Runs started concurrently in one process are serialized, because goose's
 /// early stop is process-wide.
 pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
-    let _turn = ONE_ATTACK_AT_A_TIME.lock().await;
     let scenario = &opts.scenario;
-    let client = load_client(opts.timeout)?;
+    if scenario.test_plan.is_none() && scenario.users.is_none() {
+        return Err(usage(
+            "--run-time replaces the scenario's test_plan: give --users too",
+        ));
+    }
+    let _turn = ONE_ATTACK_AT_A_TIME.lock().await;
+    let client = crate::http::client(opts.timeout)?;
     let mut _embedded = None;
     let host = match &opts.host {
         Some(h) => {
-            preflight(&client, h).await?;
+            crate::http::preflight(&client, h, opts.timeout).await?;
             h.clone()
         }
         None => {
@@ -247,12 +222,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
                 faults: opts.stub_faults.iter().copied().collect(),
                 ..StubConfig::default()
             };
-            let server = stub::start(
-                "127.0.0.1:0".parse().expect("literal"),
-                Engine::Fast,
-                Arc::new(Stub::new(config)),
-            )
-            .await?;
+            let server = stub::start_local(Engine::Fast, config).await?;
             let url = server.base_url();
             _embedded = Some(server);
             url
@@ -277,7 +247,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
     config.no_reset_metrics = true;
     config.quiet = 1;
     config.report_file = opts
-        .reports
+        .goose_reports
         .iter()
         .map(|p| p.display().to_string())
         .collect();
@@ -303,8 +273,8 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
                 .map_err(goose_err)?,
         );
     }
-    // Users send with `load_client`'s client; this only keeps goose from building a client per user
-    // before they replace it.
+    // Users send with the harness's one client (`http::client`); this only keeps goose from building
+    // a client per user before they replace it.
     let attack = GooseAttack::initialize_with_config(config)
         .map_err(goose_err)?
         .set_client_builder_without_cookies(
@@ -324,9 +294,6 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
         Err(e) => return Err(goose_err(e)),
     };
     let result = state.result();
-    if let Some(path) = &opts.result {
-        write_json(path, &result)?;
-    }
     let verdicts: Vec<Verdict> = if opts.workers > 1 {
         Vec::new()
     } else {
@@ -347,42 +314,6 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
         goose_thresholds_failed,
         passed,
     })
-}
-
-fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<(), Error> {
-    std::fs::write(
-        path,
-        serde_json::to_string_pretty(value).unwrap_or_default() + "\n",
-    )
-    .map_err(|source| Error::Io {
-        what: "cannot write",
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-/// The client every user shares: one connection pool, no cookies, and nothing that would hide what
-/// the service answered or add work per request. No retries (a load generator counts every attempt),
-/// no redirects (the contract has none; a 3xx is an unexpected status), no compression (the
-/// envelopes are small; the load is on the service, not on gzip).
-fn load_client(timeout: Duration) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
-        .user_agent(concat!("appflow-harness/", env!("CARGO_PKG_VERSION")))
-        .timeout(timeout)
-        .retry(reqwest::retry::never())
-        .redirect(reqwest::redirect::Policy::none())
-        .gzip(false)
-        .build()
-        .map_err(|e| Error::Load(e.to_string()))
-}
-
-async fn preflight(client: &reqwest::Client, host: &str) -> Result<(), Error> {
-    match client.get(format!("{host}/")).send().await {
-        Err(e) if e.is_connect() || e.is_builder() => {
-            Err(Error::Unreachable(host.to_owned(), Box::new(e)))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// The summary printed after a run or a merge.
@@ -431,53 +362,17 @@ pub fn summary(result: &LoadResult, verdicts: &[Verdict]) -> String {
     out
 }
 
-/// `appflow-harness load`.
-pub async fn run_cli(args: LoadArgs) -> Result<Outcome, Error> {
-    if let Some(MergeCommand::Merge {
-        files,
-        thresholds,
-        reports,
-    }) = args.merge
-    {
-        let rules = thresholds
-            .iter()
-            .map(|t| t.parse::<Rule>())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(usage)?;
-        let mut merged = LoadResult::default();
-        for f in &files {
-            let text = std::fs::read_to_string(f).map_err(|source| Error::Io {
-                what: "cannot read the result",
-                path: f.display().to_string(),
-                source,
-            })?;
-            let part: LoadResult = serde_json::from_str(&text).map_err(|source| Error::Json {
-                what: format!("{} is not a result file", f.display()),
-                source,
-            })?;
-            merged.merge(&part);
-        }
-        let verdicts: Vec<Verdict> = rules.iter().map(|r| r.judge(&merged)).collect();
-        for r in &reports {
-            write_json(r, &merged)?;
-        }
-        print!("{}", summary(&merged, &verdicts));
-        let passed = verdicts.iter().all(|v| v.passed)
-            && merged
-                .failures_by_rule
-                .get("replay-id")
-                .is_none_or(|n| *n == 0);
-        return Ok(if passed { Outcome::Pass } else { Outcome::Fail });
+/// Merges workers' results exactly (histograms bucket by bucket) and judges `rules` on the whole.
+pub fn merge(parts: &[LoadResult], rules: &[Rule]) -> (LoadResult, Vec<Verdict>, bool) {
+    let mut merged = LoadResult::default();
+    for part in parts {
+        merged.merge(part);
     }
-    let opts = args.validate()?;
-    let outcome = run(&opts).await?;
-    print!("{}", summary(&outcome.result, &outcome.verdicts));
-    if outcome.goose_thresholds_failed {
-        println!("goose stopped or failed the run on a threshold");
-    }
-    Ok(if outcome.passed {
-        Outcome::Pass
-    } else {
-        Outcome::Fail
-    })
+    let verdicts: Vec<Verdict> = rules.iter().map(|r| r.judge(&merged)).collect();
+    let passed = verdicts.iter().all(|v| v.passed)
+        && merged
+            .failures_by_rule
+            .get(transactions::REPLAY_RULE)
+            .is_none_or(|n| *n == 0);
+    (merged, verdicts, passed)
 }

@@ -118,7 +118,7 @@ impl LoadResult {
         h
     }
 
-    /// Adds another worker's result. Replayed ids that disagree become `replay-id` failures.
+    /// Adds another worker's result. Replayed ids that disagree become `idempotency.replay-differs` failures.
     pub fn merge(&mut self, other: &LoadResult) {
         if self.scenario.is_empty() {
             self.scenario = other.scenario.clone();
@@ -142,7 +142,10 @@ impl LoadResult {
             match self.replay_ids.get(token) {
                 Some(first) if first != id => {
                     self.failures += 1;
-                    *self.failures_by_rule.entry("replay-id".into()).or_default() += 1;
+                    *self
+                        .failures_by_rule
+                        .entry(super::transactions::REPLAY_RULE.into())
+                        .or_default() += 1;
                 }
                 Some(_) => {}
                 None => {

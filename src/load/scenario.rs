@@ -4,7 +4,6 @@
 use super::result::Rule;
 use crate::Error;
 use serde::Deserialize;
-use std::path::Path;
 
 /// The scenarios shipped in `scenarios/`, embedded so `load smoke` works from any directory.
 pub const BUILT_IN: &[(&str, &str)] = &[
@@ -149,7 +148,7 @@ impl Scenario {
             }
             match &self.run_time {
                 Some(t) => {
-                    crate::cli::parse_duration(t)
+                    crate::units::parse_duration(t)
                         .map_err(|e| bad(origin, format!("run_time: {e}")))?;
                 }
                 None => return Err(bad(origin, "run_time is required (or a test_plan)")),
@@ -198,21 +197,12 @@ impl Scenario {
         Ok(())
     }
 
-    /// Loads `NAME` (a built-in scenario) or `PATH` (a file).
-    pub fn resolve(name_or_path: &str) -> Result<Scenario, Error> {
-        let path = Path::new(name_or_path);
-        if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-                what: "cannot read the scenario",
-                path: name_or_path.to_owned(),
-                source,
-            })?;
-            return Scenario::parse(&text, name_or_path);
-        }
-        match BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+    /// A built-in scenario by name (`smoke`, `steady`, `retry-storm`, `mixed`, `quota-pressure`).
+    pub fn built_in(name: &str) -> Result<Scenario, Error> {
+        match BUILT_IN.iter().find(|(n, _)| *n == name) {
             Some((n, text)) => Scenario::parse(text, n),
             None => Err(Error::Usage(format!(
-                "no scenario file `{name_or_path}` and no built-in scenario of that name ({})",
+                "no scenario file `{name}` and no built-in scenario of that name ({})",
                 BUILT_IN
                     .iter()
                     .map(|(n, _)| *n)

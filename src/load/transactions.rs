@@ -1,11 +1,12 @@
-//! goose transactions: requests from the shared example generator, answers judged by the contract core.
-//! An expected 4xx is a success of its transaction; an envelope that breaks its schema, a wrong status
-//! or code, or a replay with another `id` is a failure, counted by the contract rule it breaks.
+//! goose transactions: requests from the shared example generator, answers judged by the contract
+//! core's one judge (`contract::judge`), as the runner's are. An expected 4xx is a success of its
+//! transaction; an answer that breaks any rule (its envelope, its status or code, a replay with another
+//! `id`) is a failure, counted under the judge's name for each rule it breaks.
 
 use super::result::{LoadResult, TransactionStats};
 use super::scenario::{Kind, Scenario};
-use crate::contract::doc::Doc;
-use crate::contract::{self, ErrorCode, ExampleGen, SchemaKind, invalid_cases};
+use crate::contract::judge::{self, Answer, Breach, Expect, Shape};
+use crate::contract::{self, ErrorCode, ErrorTable, ExampleGen, invalid_cases};
 use bytes::Bytes;
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Transaction, TransactionFunction, TransactionResult,
@@ -33,6 +34,8 @@ pub struct LoadState {
     replay_account: String,
     /// Pre-serialized invalid bodies for `invalid`.
     invalid_pool: Vec<Bytes>,
+    /// The error table answers are judged by (the contract's own).
+    table: ErrorTable,
     stats: Mutex<BTreeMap<Kind, TransactionStats>>,
     failures_by_rule: Mutex<BTreeMap<String, u64>>,
     replay_ids: Mutex<BTreeMap<usize, String>>,
@@ -91,6 +94,7 @@ impl LoadState {
             account_base,
             replay_pool,
             invalid_pool,
+            table: ErrorTable::default(),
             stats: Mutex::new(BTreeMap::new()),
             failures_by_rule: Mutex::new(BTreeMap::new()),
             replay_ids: Mutex::new(BTreeMap::new()),
@@ -156,77 +160,54 @@ struct UserState {
     endpoint: Option<reqwest::Url>,
 }
 
+/// The rule a replay with another `id` breaks (the judge's name for it).
+pub const REPLAY_RULE: &str = "idempotency.replay-differs";
+
+/// The rule counted for a request that got no answer.
+pub const TRANSPORT_RULE: &str = "transport";
+
 /// What the contract says the answer must be.
-enum Expect {
+enum Expected {
     Created,
     Replay(usize),
     Error(ErrorCode),
 }
 
-/// Reads an envelope once and hands `judge` whether it is valid against `kind` and the string at
-/// `outer.inner`. In place when the body is in [`Doc`]'s subset (the common case), else through a
-/// `Value`; the schema is the same either way.
-fn read_envelope<R>(
-    kind: SchemaKind,
-    body: &[u8],
-    (outer, inner): (&str, &str),
-    judge: impl FnOnce(bool, Option<&str>) -> R,
-) -> Result<R, &'static str> {
-    if let Some(doc) = Doc::parse(body) {
-        let root = doc.root();
-        let field = root.get(outer).and_then(|o| o.get_str(inner));
-        return Ok(judge(kind.doc_validator().is_valid(root), field));
-    }
-    let value: Value = serde_json::from_slice(body).map_err(|_| "envelope-not-json")?;
-    Ok(judge(
-        kind.validator().is_valid(&value),
-        value[outer][inner].as_str(),
-    ))
-}
-
-/// Judges one answer; `Err(rule)` names the contract rule it breaks.
-fn judge(
+/// Judges one answer with the contract core's judge; returns every rule it breaks.
+fn judge_answer(
     state: &LoadState,
-    expect: &Expect,
+    expect: &Expected,
     status: u16,
     content_type: Option<&str>,
     body: &[u8],
-) -> Result<(), &'static str> {
-    if !content_type.is_some_and(contract::is_json_content_type) {
-        return Err("envelope-content-type");
+) -> Vec<&'static str> {
+    let judged = judge::judge(
+        &state.table,
+        &Answer {
+            status,
+            content_type,
+            headers: "",
+            body,
+            truncated: false,
+        },
+        &[],
+    );
+    let mut rules: Vec<&'static str> = judged.breaches.iter().map(Breach::rule).collect();
+    let want = match expect {
+        Expected::Created | Expected::Replay(_) => Expect::Success,
+        Expected::Error(code) => Expect::Error(*code),
+    };
+    if let Some(b) = judged.against(&state.table, want) {
+        rules.push(b.rule());
     }
-    match expect {
-        Expect::Created | Expect::Replay(_) => {
-            read_envelope(SchemaKind::Success, body, ("data", "id"), |valid, id| {
-                if status != 200 {
-                    return Err("unexpected-status");
-                }
-                if !valid {
-                    return Err("envelope-schema");
-                }
-                if let Expect::Replay(i) = expect {
-                    let id = id.unwrap_or_default();
-                    let mut ids = state.replay_ids.lock();
-                    let first = ids.entry(*i).or_insert_with(|| id.to_owned());
-                    if first != id {
-                        return Err("replay-id");
-                    }
-                }
-                Ok(())
-            })?
-        }
-        Expect::Error(code) => {
-            read_envelope(SchemaKind::Error, body, ("error", "code"), |valid, got| {
-                if status != code.status() || got != Some(code.as_str()) {
-                    return Err("unexpected-status");
-                }
-                if !valid {
-                    return Err("envelope-schema");
-                }
-                Ok(())
-            })?
+    if let (Expected::Replay(i), Shape::Success { id: Some(id) }) = (expect, &judged.shape) {
+        let mut ids = state.replay_ids.lock();
+        let first = ids.entry(*i).or_insert_with(|| id.clone());
+        if let Some(b) = judge::replay("id", first, id) {
+            rules.push(b.rule());
         }
     }
+    rules
 }
 
 async fn run_transaction(
@@ -285,7 +266,7 @@ async fn run_transaction(
                 (
                     state.replay_account.clone(),
                     state.replay_pool[i].1.clone(),
-                    Expect::Replay(i),
+                    Expected::Replay(i),
                 )
             }
             (Kind::Invalid, _) => {
@@ -293,7 +274,7 @@ async fn run_transaction(
                 (
                     account,
                     state.invalid_pool.get(i).cloned().unwrap_or_default(),
-                    Expect::Error(ErrorCode::ValidationError),
+                    Expected::Error(ErrorCode::ValidationError),
                 )
             }
             (Kind::Mismatch, Some(mut last)) => {
@@ -306,7 +287,7 @@ async fn run_transaction(
                 (
                     account,
                     Bytes::from(serde_json::to_vec(&last).unwrap_or_default()),
-                    Expect::Error(ErrorCode::IdempotentParameterMismatch),
+                    Expected::Error(ErrorCode::IdempotentParameterMismatch),
                 )
             }
             (Kind::Duplicate, Some(mut last)) => {
@@ -314,15 +295,15 @@ async fn run_transaction(
                 (
                     account,
                     Bytes::from(serde_json::to_vec(&last).unwrap_or_default()),
-                    Expect::Error(ErrorCode::Conflict),
+                    Expected::Error(ErrorCode::Conflict),
                 )
             }
             (Kind::Quota, _) => {
                 let b = fresh(u);
                 let expect = if u.in_account < quota {
-                    Expect::Created
+                    Expected::Created
                 } else {
-                    Expect::Error(ErrorCode::QuotaExceeded)
+                    Expected::Error(ErrorCode::QuotaExceeded)
                 };
                 (
                     account,
@@ -335,12 +316,12 @@ async fn run_transaction(
                 let b = fresh(u);
                 let body = Bytes::from(serde_json::to_vec(&b).unwrap_or_default());
                 u.last = Some(b);
-                (account, body, Expect::Created)
+                (account, body, Expected::Created)
             }
         }
     };
     let expected_status = match &expect {
-        Expect::Error(code) => code.status(),
+        Expected::Error(code) => code.status(),
         _ => 200,
     };
     let builder = match endpoint {
@@ -371,19 +352,19 @@ async fn run_transaction(
                 .map(str::to_owned);
             match resp.bytes().await {
                 Ok(bytes) => (
-                    judge(&state, &expect, status, ct.as_deref(), &bytes),
+                    judge_answer(&state, &expect, status, ct.as_deref(), &bytes),
                     start.elapsed(),
                 ),
-                Err(_) => (Err("transport"), start.elapsed()),
+                Err(_) => (vec![TRANSPORT_RULE], start.elapsed()),
             }
         }
-        Err(_) => (Err("transport"), start.elapsed()),
+        Err(_) => (vec![TRANSPORT_RULE], start.elapsed()),
     };
     if let Some(u) = user.get_session_data_mut::<UserState>() {
-        match (&outcome, kind) {
-            (Ok(_), Kind::Quota) if expected_status == 200 => u.in_account += 1,
-            (Ok(_), Kind::Quota) => u.refusals += 1,
-            (Ok(_), Kind::Create | Kind::Mismatch | Kind::Duplicate) if expected_status == 200 => {
+        match (outcome.is_empty(), kind) {
+            (true, Kind::Quota) if expected_status == 200 => u.in_account += 1,
+            (true, Kind::Quota) => u.refusals += 1,
+            (true, Kind::Create | Kind::Mismatch | Kind::Duplicate) if expected_status == 200 => {
                 u.in_account += 1
             }
             _ => {}
@@ -394,17 +375,17 @@ async fn run_transaction(
         let s = stats.entry(kind).or_default();
         s.requests += 1;
         s.latency.record(elapsed.as_micros() as u64);
-        if outcome.is_err() {
+        if !outcome.is_empty() {
             s.failures += 1;
         }
     }
-    if let Err(rule) = outcome {
-        *state
-            .failures_by_rule
-            .lock()
-            .entry(rule.to_owned())
-            .or_default() += 1;
-        let _ = user.set_failure(rule, &mut goose.request, None, None);
+    if let Some(first) = outcome.first() {
+        let mut by_rule = state.failures_by_rule.lock();
+        for rule in &outcome {
+            *by_rule.entry((*rule).to_owned()).or_default() += 1;
+        }
+        drop(by_rule);
+        let _ = user.set_failure(first, &mut goose.request, None, None);
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The fast server: the stub's state machine behind a bare hyper HTTP/1.1 server.
 
-use super::core::{Stub, StubRequest};
+use super::decide::StubRequest;
+use super::state::Stub;
 use crate::contract;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};

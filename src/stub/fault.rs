@@ -1,10 +1,15 @@
 //! Fault modes: each makes the stub break one rule of the contract on purpose, to prove that the
 //! conformance runner catches it. All are off unless asked for.
 
+use parking_lot::{Condvar, Mutex};
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Per-account counts, hashed as the store hashes.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// One deliberate contract violation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fault {
     /// Ignore `clientToken`: every request is a new call.
@@ -72,11 +77,39 @@ impl Fault {
         Fault::TextPlain,
     ];
 
-    /// The fault's name on the command line (`racy-token`).
-    pub fn name(self) -> String {
-        clap::ValueEnum::to_possible_value(&self)
-            .map(|v| v.get_name().to_owned())
-            .unwrap_or_default()
+    /// The fault's name on the command line and in the README (`racy-token`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Fault::IgnoreToken => "ignore-token",
+            Fault::NewIdOnReplay => "new-id-on-replay",
+            Fault::AcceptMismatch => "accept-mismatch",
+            Fault::WrongMismatchCode => "wrong-mismatch-code",
+            Fault::QuotaOffByOne => "quota-off-by-one",
+            Fault::SharedQuota => "shared-quota",
+            Fault::SharedNames => "shared-names",
+            Fault::RacyToken => "racy-token",
+            Fault::RacyQuota => "racy-quota",
+            Fault::NoCreatedAt => "no-created-at",
+            Fault::BadCreatedAt => "bad-created-at",
+            Fault::ErrorsAs200 => "errors-as200",
+            Fault::Html500OnMalformedJson => "html500-on-malformed-json",
+            Fault::UnanchoredPatterns => "unanchored-patterns",
+            Fault::NoLabelRule => "no-label-rule",
+            Fault::EchoCredentials => "echo-credentials",
+            Fault::RefuseReplayAtQuota => "refuse-replay-at-quota",
+            Fault::FailedBindsToken => "failed-binds-token",
+            Fault::TextPlain => "text-plain",
+        }
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| format!("unknown fault `{s}`"))
     }
 }
 
@@ -107,5 +140,32 @@ impl Faults {
 impl FromIterator<Fault> for Faults {
     fn from_iter<I: IntoIterator<Item = Fault>>(iter: I) -> Self {
         iter.into_iter().fold(Faults::NONE, Faults::with)
+    }
+}
+
+/// The racy faults' window between check and insert. A request waits in it until another request has
+/// entered too (or 100 ms pass), so concurrent requests really do overlap: the race that a non-atomic
+/// implementation loses sometimes, lost every time.
+#[derive(Debug, Default)]
+pub(crate) struct RaceWindow {
+    /// Per account: how many requests have entered the window.
+    entered: Mutex<HashMap<u64, u64>>,
+    cv: Condvar,
+}
+
+impl RaceWindow {
+    pub(crate) fn pass(&self, account: u64) {
+        let mut entered = self.entered.lock();
+        let mine = {
+            let n = entered.entry(account).or_default();
+            *n += 1;
+            *n
+        };
+        self.cv.notify_all();
+        let _ = self.cv.wait_while_for(
+            &mut entered,
+            |e| e.get(&account) == Some(&mine),
+            Duration::from_millis(100),
+        );
     }
 }

@@ -1,28 +1,55 @@
 //! The contract stub: one transport-free state machine ([`Stub`]) and two thin adapters, a wiremock
 //! [`ContractResponder`] (with [`mount_contract`]) and a fast hyper server ([`start`]).
 
+mod admin;
 mod clock;
-mod core;
+mod decide;
 mod fast;
 mod fault;
+mod render;
+mod state;
 mod wiremock;
 
 pub use self::clock::{Clock, ManualClock, SystemClock};
-pub use self::core::{ListedProfile, Stub, StubConfig, StubRequest, StubResponse, StubStats};
+pub use self::decide::{StubRequest, StubResponse};
 pub use self::fault::{Fault, Faults};
+pub use self::state::{ListedProfile, Stub, StubConfig, StubStats};
 pub use self::wiremock::{ContractResponder, mount_contract};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// Which HTTP server carries the stub.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
     /// A bare hyper server (the default: roughly twice wiremock's throughput).
     #[default]
     Fast,
     /// A wiremock `MockServer` with the contract mounted.
     Wiremock,
+}
+
+impl Engine {
+    /// Both engines.
+    pub const ALL: [Engine; 2] = [Engine::Fast, Engine::Wiremock];
+
+    /// The engine's name on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Engine::Fast => "fast",
+            Engine::Wiremock => "wiremock",
+        }
+    }
+}
+
+impl std::str::FromStr for Engine {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Engine::ALL
+            .into_iter()
+            .find(|e| e.name() == s)
+            .ok_or_else(|| format!("unknown engine `{s}` (fast, wiremock)"))
+    }
 }
 
 /// Why the stub could not start.
@@ -37,6 +64,14 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The server's runtime or thread could not start.
+    #[error("cannot start the stub's server thread")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// Worker threads of the fast server's own runtime: the machine's cores (at least one).
+fn fast_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 enum Running {
@@ -105,17 +140,17 @@ pub async fn start(
     let bind_err = |source| StartError::Bind { addr, source };
     match engine {
         Engine::Fast => {
-            // The server owns its runtime (two workers, like the machine's two cores) on its own thread,
-            // as a separate process would: a caller's runtime never competes with it for workers.
+            // The server owns its runtime (a worker per core) on its own thread, as a separate process
+            // would: a caller's runtime never competes with it for workers.
             let listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
             listener.set_nonblocking(true).map_err(bind_err)?;
             let local = listener.local_addr().map_err(bind_err)?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
+                .worker_threads(fast_workers())
                 .thread_name("appflow-stub")
                 .enable_all()
                 .build()
-                .map_err(bind_err)?;
+                .map_err(StartError::Runtime)?;
             let (tx, rx) = tokio::sync::oneshot::channel();
             let served = stub.clone();
             let thread = std::thread::Builder::new()
@@ -127,7 +162,7 @@ pub async fn start(
                         }
                     });
                 })
-                .map_err(bind_err)?;
+                .map_err(StartError::Runtime)?;
             Ok(StubServer {
                 addr: local,
                 stub,
@@ -153,4 +188,11 @@ pub async fn start(
             })
         }
     }
+}
+
+/// Starts a stub with `config` on a free port of 127.0.0.1: the embedded stub of `check`, `diff`
+/// and `load`, and of the tests.
+pub async fn start_local(engine: Engine, config: StubConfig) -> Result<StubServer, StartError> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    start(addr, engine, Arc::new(Stub::new(config))).await
 }

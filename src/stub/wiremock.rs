@@ -1,6 +1,7 @@
 //! The wiremock adapter: the contract as a [`wiremock::Respond`], mountable on a caller's own `MockServer`.
 
-use super::core::{Stub, StubRequest};
+use super::decide::StubRequest;
+use super::state::Stub;
 use crate::contract;
 use std::sync::Arc;
 use wiremock::matchers::{any, path, path_regex};

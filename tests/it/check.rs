@@ -2,22 +2,29 @@
 //! hostile servers, and exits 0/1/2 as the README says.
 
 use crate::hostile::{Behaviour, spawn};
-use appflow_harness::check::{self, CheckOptions, Report, Status};
-use appflow_harness::cli::{Cli, Command};
-use clap::Parser;
+use appflow_harness::check::{self, CheckOptions, ContractConfig, Report, Status};
+use appflow_harness::stub::{Engine, Fault};
 
-/// Parses a `check` command line into validated options (as `main` would).
-pub fn options(args: &[&str]) -> CheckOptions {
-    let mut argv = vec!["appflow-harness", "check", "--quiet"];
-    argv.extend_from_slice(args);
-    match Cli::try_parse_from(argv).expect("arguments parse").command {
-        Command::Check(a) => a.validate().expect("options are valid"),
-        _ => unreachable!(),
-    }
+/// The embedded stub, only the checks and groups `only` names (comma-separated; all when empty).
+pub fn embedded(only: &str) -> CheckOptions {
+    select(CheckOptions::embedded(), only)
 }
 
-pub async fn run(args: &[&str]) -> Report {
-    let opts = options(args);
+/// The service at `base`, only `only`.
+pub fn against_url(base: &str, only: &str) -> CheckOptions {
+    select(CheckOptions::against(base).expect("a valid URL"), only)
+}
+
+fn select(opts: CheckOptions, only: &str) -> CheckOptions {
+    let only: Vec<String> = only
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    opts.with_selection(&only, &[]).expect("known checks")
+}
+
+pub async fn run(opts: CheckOptions) -> Report {
     // A liveness guard, not a timing assertion: a hung run fails here instead of hanging CI.
     tokio::time::timeout(
         std::time::Duration::from_secs(120),
@@ -34,7 +41,7 @@ fn failed_ids(r: &Report) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_fast_stub_passes_every_check() {
-    let r = run(&[]).await;
+    let r = run(embedded("")).await;
     assert_eq!(
         failed_ids(&r),
         Vec::<&str>::new(),
@@ -48,7 +55,7 @@ async fn the_embedded_fast_stub_passes_every_check() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_embedded_wiremock_stub_passes_every_check() {
-    let r = run(&["--engine", "wiremock"]).await;
+    let r = run(embedded("").with_engine(Engine::Wiremock)).await;
     assert_eq!(
         failed_ids(&r),
         Vec::<&str>::new(),
@@ -82,13 +89,15 @@ pub const FAULT_TABLE: &[(&str, &str)] = &[
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_mode_is_caught_by_the_check_named_for_it() {
-    use appflow_harness::stub::Fault;
-    let named: Vec<String> = Fault::ALL.iter().map(|f| f.name()).collect();
+    let named: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
     let table: Vec<&str> = FAULT_TABLE.iter().map(|(f, _)| *f).collect();
     assert_eq!(named, table, "every fault has a row");
     for (fault, id) in FAULT_TABLE {
         let group = id.split('.').next().unwrap();
-        let r = run(&["--stub-fault", fault, "--only", group]).await;
+        let opts = embedded(group)
+            .with_stub_faults(vec![fault.parse().unwrap()])
+            .unwrap();
+        let r = run(opts).await;
         assert!(!r.passed(), "{fault}: the run passed");
         assert!(
             failed_ids(&r).contains(id),
@@ -100,22 +109,17 @@ async fn every_fault_mode_is_caught_by_the_check_named_for_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn race_checks_count_failed_runs_with_repeat() {
-    let r = run(&[
-        "--stub-fault",
-        "racy-token",
-        "--only",
-        "race.same-token",
-        "--repeat",
-        "3",
-        "--concurrency",
-        "8",
-    ])
+    let r = run(embedded("race.same-token")
+        .with_stub_faults(vec![Fault::RacyToken])
+        .and_then(|o| o.with_repeat(3))
+        .and_then(|o| o.with_concurrency(8))
+        .unwrap())
     .await;
     let c = &r.checks[0];
     assert_eq!(c.status, Status::Failed);
     let runs = c.runs.expect("runs are counted");
     assert_eq!((runs.total, runs.failed), (3, 3));
-    let ok = run(&["--only", "race", "--repeat", "3"]).await;
+    let ok = run(embedded("race").with_repeat(3).unwrap()).await;
     assert!(
         ok.checks
             .iter()
@@ -127,22 +131,11 @@ async fn race_checks_count_failed_runs_with_repeat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_contract_file_changes_what_is_expected() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("contract.toml");
     // The stub answers 409; a team whose service answers 422 would write this file, so against the
     // stub the mismatch checks must now fail, and only they.
-    std::fs::write(
-        &path,
-        "[errors.IDEMPOTENT_PARAMETER_MISMATCH]\nstatus = 422\n",
-    )
-    .unwrap();
-    let r = run(&[
-        "--contract",
-        path.to_str().unwrap(),
-        "--only",
-        "mismatch,uniqueness",
-    ])
-    .await;
+    let cfg = ContractConfig::from_toml("[errors.IDEMPOTENT_PARAMETER_MISMATCH]\nstatus = 422\n")
+        .unwrap();
+    let r = run(embedded("mismatch,uniqueness").with_contract(cfg).unwrap()).await;
     assert!(
         failed_ids(&r).iter().all(|id| id.starts_with("mismatch.")),
         "{:?}",
@@ -150,13 +143,10 @@ async fn a_contract_file_changes_what_is_expected() {
     );
     assert_eq!(r.summary.failed, 7);
     // Quota and TTL overrides are applied to the embedded stub too, so the run still passes.
-    std::fs::write(&path, "quota = 7\ntoken_ttl = \"30m\"\n").unwrap();
-    let r = run(&[
-        "--contract",
-        path.to_str().unwrap(),
-        "--only",
-        "quota,ttl,race,isolation",
-    ])
+    let cfg = ContractConfig::from_toml("quota = 7\ntoken_ttl = \"30m\"\n").unwrap();
+    let r = run(embedded("quota,ttl,race,isolation")
+        .with_contract(cfg)
+        .unwrap())
     .await;
     assert_eq!(failed_ids(&r), Vec::<&str>::new());
     let q = r
@@ -169,17 +159,9 @@ async fn a_contract_file_changes_what_is_expected() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ttl_is_skipped_with_a_reason_without_admin_routes() {
-    let stub =
-        crate::helpers::Server::start(appflow_harness::stub::Engine::Fast, Default::default())
-            .await;
+    let stub = crate::helpers::Server::start(Engine::Fast, Default::default()).await;
     let base = stub.server.base_url();
-    let r = run(&[
-        "--base-url",
-        &base,
-        "--only",
-        "ttl,idempotency.replay-same-response",
-    ])
-    .await;
+    let r = run(against_url(&base, "ttl,idempotency.replay-same-response")).await;
     let ttl = r
         .checks
         .iter()
@@ -187,18 +169,15 @@ async fn ttl_is_skipped_with_a_reason_without_admin_routes() {
         .unwrap();
     assert_eq!(ttl.status, Status::Skipped);
     assert!(ttl.skip_reason.as_deref().unwrap().contains("--admin-url"));
-    let r = run(&["--base-url", &base, "--admin-url", &base, "--only", "ttl"]).await;
+    let r = run(against_url(&base, "ttl").with_admin_url(&base).unwrap()).await;
     assert_eq!(r.checks[0].status, Status::Passed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_follow_their_formats() {
-    let r = run(&[
-        "--stub-fault",
-        "no-label-rule",
-        "--only",
-        "validation.custom-label,envelope",
-    ])
+    let r = run(embedded("validation.custom-label,envelope")
+        .with_stub_faults(vec![Fault::NoLabelRule])
+        .unwrap())
     .await;
     // JSON: valid against the committed schema, and read back strictly (deny_unknown_fields).
     let json = check::report::json::render(&r);
@@ -367,17 +346,11 @@ fn header_values_never_appear_in_any_output() {
 
 async fn against(behaviour: Behaviour, only: &str) -> Report {
     let server = spawn(behaviour).await;
-    run(&[
-        "--base-url",
-        &server,
-        "--timeout",
-        "300ms",
-        "--concurrency",
-        "4",
-        "--only",
-        only,
-    ])
-    .await
+    let opts = against_url(&server, only)
+        .with_timeout(std::time::Duration::from_millis(300))
+        .and_then(|o| o.with_concurrency(4))
+        .unwrap();
+    run(opts).await
 }
 
 const HOSTILE_ONLY: &str =

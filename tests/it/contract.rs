@@ -1,6 +1,6 @@
 //! The contract core: schemas, validator, generator, fingerprint, error table, OpenAPI export.
 
-use crate::helpers::{reference_model, valid};
+use crate::helpers::valid;
 use appflow_harness::contract::{
     self, CaseClass, ErrorCode, ExampleGen, SchemaKind, Size, connector_types, invalid_cases,
     validate, validate_against,
@@ -18,19 +18,61 @@ fn salesforce_with(edit: impl FnOnce(&mut Value)) -> Vec<String> {
     fields(&doc)
 }
 
+/// The AppFlow model of the pinned botocore (`schemas/appflow-model.sh` prints its path).
+fn pinned_model() -> Value {
+    use std::io::Read;
+    let path = std::env::var("APPFLOW_MODEL").expect(
+        "APPFLOW_MODEL is not set: run `APPFLOW_MODEL=$(bash schemas/appflow-model.sh) cargo test --test it -- --ignored committed_request_schema`",
+    );
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read the model {path}: {e}"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes.as_slice())
+        .read_to_string(&mut text)
+        .unwrap_or_else(|e| panic!("{path} is not gzip: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
 #[test]
+#[ignore = "needs the AppFlow model of the pinned botocore: APPFLOW_MODEL=$(bash schemas/appflow-model.sh) cargo test --test it -- --ignored committed_request_schema (.ci/run does)"]
 fn committed_request_schema_equals_the_generators_output() {
-    let Some(model) = reference_model() else {
-        eprintln!("skipped: ../shared/reference is not beside this checkout");
-        return;
-    };
-    let model: Value = serde_json::from_str(&std::fs::read_to_string(model).unwrap()).unwrap();
-    let generated = contract::codegen::generate_request_schema(&model).unwrap();
+    let generated = contract::codegen::generate_request_schema(&pinned_model()).unwrap();
     assert_eq!(
         &generated,
         SchemaKind::Request.value(),
-        "schemas/create-connector-profile.request.schema.json is stale: run `cargo run -- schema generate ../shared/reference/appflow-2020-08-23.service-2.json > schemas/create-connector-profile.request.schema.json`"
+        "schemas/create-connector-profile.request.schema.json is stale: run `cargo run -- schema generate \"$(bash schemas/appflow-model.sh)\" > schemas/create-connector-profile.request.schema.json`"
     );
+}
+
+#[test]
+fn the_contract_document_states_the_error_table_in_code() {
+    // schemas/CONTRACT.md is the project's own statement of the contract; its error table must be
+    // the one the stub answers with and the judge holds targets to: every code, status and place.
+    let text = include_str!("../../schemas/CONTRACT.md");
+    let rows: Vec<(usize, String, u16)> = text
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let order = cells.get(1)?.parse::<usize>().ok()?;
+            Some((order, cells[2].to_owned(), cells[3].parse().ok()?))
+        })
+        .collect();
+    let expected: Vec<(usize, String, u16)> = ErrorCode::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i + 1, c.as_str().to_owned(), c.status()))
+        .collect();
+    assert_eq!(rows, expected);
+    // Its links resolve inside the repository.
+    for name in [
+        "create-connector-profile.request.schema.json",
+        "success-envelope.schema.json",
+        "error-envelope.schema.json",
+    ] {
+        assert!(text.contains(&format!("]({name})")), "{name} is linked");
+        let path = format!("{}/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
+        assert!(std::path::Path::new(&path).exists(), "{path}");
+    }
 }
 
 #[test]

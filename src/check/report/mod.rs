@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Failure {
+    /// The contract rule the judge names for it (`envelope.schema`, `answer.unexpected`), when the
+    /// judge found it; `None` for a check's own finding (a count, a replay, an exactly-once proof).
+    pub rule: Option<String>,
     /// What went wrong.
     pub message: String,
     /// What the contract expects.
@@ -98,7 +101,7 @@ pub struct Report {
     pub tool: String,
     /// The harness's version.
     pub version: String,
-    /// The base URL checked (`embedded stub` details in `target_note`).
+    /// The base URL checked (` (embedded stub)` appended when no `--base-url` was given).
     pub target: String,
     /// When the run started (RFC 3339).
     pub started_at: String,

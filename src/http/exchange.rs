@@ -1,6 +1,7 @@
-//! The runner's side of the wire: one shared client, bounded reads, per-request timeouts, and the
-//! redacted views of each exchange that failure messages show.
+//! The runner's exchanges: one shared client, bounded reads, per-request timeouts, and the redacted
+//! views of each exchange that failure messages, snapshots and `diff` show.
 
+use super::TransportError;
 use crate::contract::redact::{REDACTED, redact_request};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -66,7 +67,7 @@ pub struct Exchange {
     /// The request.
     pub sent: Sent,
     /// The response, or why there was none.
-    pub result: Result<Received, String>,
+    pub result: Result<Received, TransportError>,
     /// How long it took.
     pub elapsed: Duration,
 }
@@ -87,19 +88,13 @@ fn shell_quote(s: &str) -> String {
 impl Target {
     /// A target at `base` (no trailing slash needed), with extra headers sent on every request.
     pub fn new(
+        client: reqwest::Client,
         base: &str,
         admin: Option<&str>,
         extra: Vec<(HeaderName, HeaderValue)>,
-        account_header: &str,
+        account_header: HeaderName,
         timeout: Duration,
-    ) -> Result<Target, String> {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
-            .connect_timeout(timeout)
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    ) -> Target {
         let header_secrets = extra
             .iter()
             .filter_map(|(_, v)| v.to_str().ok())
@@ -110,16 +105,15 @@ impl Target {
         for (k, v) in extra {
             map.append(k, v);
         }
-        Ok(Target {
+        Target {
             client,
             base: base.trim_end_matches('/').to_owned(),
             admin: admin.map(|a| a.trim_end_matches('/').to_owned()),
             extra: map,
-            account_header: HeaderName::from_bytes(account_header.as_bytes())
-                .map_err(|_| format!("`{account_header}` is not a header name"))?,
+            account_header,
             timeout,
             header_secrets,
-        })
+        }
     }
 
     /// The base URL.
@@ -130,6 +124,16 @@ impl Target {
     /// The admin base URL, if the target has the stub's admin routes.
     pub fn admin(&self) -> Option<&str> {
         self.admin.as_deref()
+    }
+
+    /// The per-request timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The client requests are sent with.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// The account header's name.
@@ -162,10 +166,9 @@ impl Target {
         let start = Instant::now();
         let result = match tokio::time::timeout(self.timeout, self.send(&sent)).await {
             Ok(r) => r,
-            Err(_) => Err(format!(
-                "no complete response within the timeout of {:?}",
-                self.timeout
-            )),
+            Err(_) => Err(TransportError::Timeout {
+                after: self.timeout,
+            }),
         };
         Exchange {
             sent,
@@ -174,7 +177,7 @@ impl Target {
         }
     }
 
-    async fn send(&self, sent: &Sent) -> Result<Received, String> {
+    async fn send(&self, sent: &Sent) -> Result<Received, TransportError> {
         let mut req = self
             .client
             .request(sent.method.clone(), &sent.url)
@@ -186,7 +189,8 @@ impl Target {
         if let Some(ct) = &sent.content_type {
             req = req.header(reqwest::header::CONTENT_TYPE, ct);
         }
-        let mut resp = req.send().await.map_err(|e| describe(&e))?;
+        let transport = |e: reqwest::Error| TransportError::from_reqwest(&e, self.timeout);
+        let mut resp = req.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let header = |n: reqwest::header::HeaderName| {
             resp.headers()
@@ -215,7 +219,14 @@ impl Target {
                     body.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(format!("the response body broke off: {}", describe(&e))),
+                Err(e) => {
+                    return Err(match transport(e) {
+                        TransportError::Timeout { after } => TransportError::Timeout { after },
+                        other => TransportError::Body {
+                            detail: other.to_string(),
+                        },
+                    });
+                }
             }
         }
         let body = body.freeze();
@@ -247,12 +258,15 @@ impl Target {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.map_err(|e| describe(&e))?;
+        let transport = |e: reqwest::Error| {
+            format!(
+                "admin {path}: {}",
+                TransportError::from_reqwest(&e, self.timeout)
+            )
+        };
+        let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
-        let v: Value = resp
-            .json()
-            .await
-            .map_err(|e| format!("admin {path}: {}", describe(&e)))?;
+        let v: Value = resp.json().await.map_err(transport)?;
         if status.is_success() {
             Ok(v)
         } else {
@@ -340,22 +354,4 @@ impl Target {
         }
         self.scrub(&parts.join(" "), &sent.secrets)
     }
-}
-
-/// A transport error with its causes (reqwest's Display alone says little).
-fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut msg = if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
-        "cannot connect".to_owned()
-    } else {
-        e.to_string()
-    };
-    let mut source = e.source();
-    while let Some(s) = source {
-        msg.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    msg
 }

@@ -1,0 +1,101 @@
+//! Names, quota and isolation: a taken name is a conflict, the quota holds, and accounts never
+//! see, conflict with or limit each other.
+
+use crate::check::ctx::{Ctx, Step};
+use crate::contract::ErrorCode;
+use serde_json::json;
+
+pub(super) async fn same_name_new_token(c: &Ctx) -> Step {
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Dynatrace");
+    c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    let mut again = body.clone();
+    again["clientToken"] = json!(c.token());
+    c.error(
+        &c.post(&acct, &again).await,
+        ErrorCode::Conflict,
+        "the same name with a new token was not a CONFLICT",
+    )?;
+    if let Some(m) = again.as_object_mut() {
+        m.remove("clientToken");
+    }
+    c.error(
+        &c.post(&acct, &again).await,
+        ErrorCode::Conflict,
+        "the same name without a token was not a CONFLICT",
+    )
+}
+
+pub(super) async fn quota_limit(c: &Ctx) -> Step {
+    let acct = c.account();
+    c.fill(&acct, c.cfg.quota).await?;
+    for n in 1..=2 {
+        let ex = c.post(&acct, &c.valid("S3")).await;
+        c.error(
+            &ex,
+            ErrorCode::QuotaExceeded,
+            &format!(
+                "create number {} beyond the quota of {} was not refused",
+                n, c.cfg.quota
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+pub(super) async fn isolated_names(c: &Ctx) -> Step {
+    let (a, b) = (c.account(), c.account());
+    let body = c.valid("Singular");
+    c.created(
+        &c.post(&a, &body).await,
+        "the create in the first account was not accepted",
+    )?;
+    c.created(
+        &c.post(&b, &body).await,
+        "a name taken in another account was refused",
+    )?;
+    Ok(())
+}
+
+pub(super) async fn isolated_tokens(c: &Ctx) -> Step {
+    let (a, b) = (c.account(), c.account());
+    let (body, token) = c.valid_with_token("Trendmicro");
+    let first = c.created(
+        &c.post(&a, &body).await,
+        "the create in the first account was not accepted",
+    )?;
+    let mut other = c.valid("Trendmicro");
+    other["clientToken"] = json!(token);
+    let ex = c.post(&b, &other).await;
+    let second = c.created(
+        &ex,
+        "a token bound in another account was treated as bound here",
+    )?;
+    if second["id"] == first["id"] {
+        c.fail(
+            "the other account's create replayed the first account's profile",
+            Some("a new id".into()),
+            Some(second["id"].to_string()),
+            Some(&ex),
+        );
+    }
+    Ok(())
+}
+
+pub(super) async fn isolated_quota(c: &Ctx) -> Step {
+    let (a, b) = (c.account(), c.account());
+    c.fill(&a, c.cfg.quota).await?;
+    c.error(
+        &c.post(&a, &c.valid("S3")).await,
+        ErrorCode::QuotaExceeded,
+        "the first account should be full",
+    )?;
+    c.created(
+        &c.post(&b, &c.valid("S3")).await,
+        "a full account limited another account",
+    )?;
+    Ok(())
+}

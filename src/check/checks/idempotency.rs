@@ -1,0 +1,176 @@
+//! The idempotency group: replays answer the first success, failures bind nothing, no token is a
+//! new call, member order does not matter.
+
+use crate::check::ctx::{Ctx, Step};
+use crate::contract::{self, ErrorCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub(super) async fn replay_same_response(c: &Ctx) -> Step {
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Snowflake");
+    let first = c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    let ex = c.post(&acct, &body).await;
+    let again = c.created(&ex, "the replay was not answered with the first success")?;
+    c.same_answer(&first, &again, &ex, "replay")?;
+    let ex = c.post(&acct, &body).await;
+    let third = c.created(
+        &ex,
+        "a second replay was not answered with the first success",
+    )?;
+    c.same_answer(&first, &third, &ex, "second replay")
+}
+
+pub(super) async fn replay_after_other_creates(c: &Ctx) -> Step {
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Datadog");
+    let first = c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    for _ in 0..3 {
+        let (other, _) = c.valid_with_token("Datadog");
+        c.created(
+            &c.post(&acct, &other).await,
+            "another create was not accepted",
+        )?;
+    }
+    let ex = c.post(&acct, &body).await;
+    let again = c.created(
+        &ex,
+        "the replay after other creates was not answered with the first success",
+    )?;
+    c.same_answer(&first, &again, &ex, "replay after other creates")
+}
+
+pub(super) async fn replay_at_full_quota(c: &Ctx) -> Step {
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Slack");
+    let first = c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    c.fill(&acct, c.cfg.quota.saturating_sub(1)).await?;
+    let ex = c.post(&acct, &c.valid("Slack")).await;
+    c.error(
+        &ex,
+        ErrorCode::QuotaExceeded,
+        "the account should be at its quota",
+    )?;
+    let ex = c.post(&acct, &body).await;
+    let again = c.created(
+        &ex,
+        "the replay at full quota was not answered with the first success",
+    )?;
+    c.same_answer(&first, &again, &ex, "replay at full quota")
+}
+
+pub(super) async fn replay_with_taken_name(c: &Ctx) -> Step {
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Zendesk");
+    let first = c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    let mut other = body.clone();
+    other["clientToken"] = json!(c.token());
+    c.error(
+        &c.post(&acct, &other).await,
+        ErrorCode::Conflict,
+        "the same name with a new token was not a CONFLICT",
+    )?;
+    let ex = c.post(&acct, &body).await;
+    let again = c.created(
+        &ex,
+        "the replay was refused although the name is taken by the very profile it created",
+    )?;
+    c.same_answer(&first, &again, &ex, "replay with the name taken")
+}
+
+pub(super) async fn failure_binds_nothing(c: &Ctx) -> Step {
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Veeva");
+    let mut broken = body.clone();
+    broken["connectionMode"] = json!("Sideways");
+    c.error(
+        &c.post(&acct, &broken).await,
+        ErrorCode::ValidationError,
+        "the invalid request was not refused",
+    )?;
+    c.created(
+        &c.post(&acct, &body).await,
+        "after a refused request, the corrected request with the same token was not accepted",
+    )?;
+    // A conflict binds nothing either.
+    let taken = c.valid("Veeva");
+    c.created(&c.post(&acct, &taken).await, "a create was not accepted")?;
+    let mut clash = taken.clone();
+    let token2 = c.token();
+    clash["clientToken"] = json!(token2);
+    c.error(
+        &c.post(&acct, &clash).await,
+        ErrorCode::Conflict,
+        "the taken name was not a CONFLICT",
+    )?;
+    let mut fixed = c.valid("Veeva");
+    fixed["clientToken"] = json!(token2);
+    c.created(
+        &c.post(&acct, &fixed).await,
+        "after a CONFLICT, a corrected request with the same token was not accepted",
+    )?;
+    Ok(())
+}
+
+pub(super) async fn no_token_new_call(c: &Ctx) -> Step {
+    let acct = c.account();
+    let body = c.valid("Marketo");
+    c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    c.error(
+        &c.post(&acct, &body).await,
+        ErrorCode::Conflict,
+        "the same request without a token was not a new call meeting CONFLICT",
+    )
+}
+
+pub(super) async fn member_order_irrelevant(c: &Ctx) -> Step {
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Amplitude");
+    let first = c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    // The same members, reversed at every level, pretty-printed.
+    fn reversed(v: &Value) -> String {
+        match v {
+            Value::Object(m) => {
+                let parts: Vec<String> = m
+                    .iter()
+                    .rev()
+                    .map(|(k, v)| format!("\n  {} :  {}", json!(k), reversed(v)))
+                    .collect();
+                format!("{{ {} \n}}", parts.join(" ,"))
+            }
+            other => other.to_string(),
+        }
+    }
+    let text = reversed(&body);
+    let ex = c
+        .post_raw(
+            Some(&acct),
+            Some("application/json"),
+            text.into_bytes(),
+            Arc::new(contract::redact::scanned_secrets(&body)),
+        )
+        .await;
+    let again = c.created(
+        &ex,
+        "the same parameters in another member order were not a replay",
+    )?;
+    c.same_answer(&first, &again, &ex, "reordered replay")
+}

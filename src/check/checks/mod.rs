@@ -1,0 +1,283 @@
+//! The catalogue: every check as data (stable ID, description, needs) and its body.
+
+mod accounts;
+mod envelope;
+mod idempotency;
+mod mismatch;
+mod race;
+mod secrets;
+mod ttl;
+mod validation;
+
+use super::ctx::{Ctx, Step};
+use futures::future::BoxFuture;
+
+/// What a check needs beyond the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The endpoint alone.
+    Endpoint,
+    /// The stub's admin routes (`--admin-url`, or the embedded stub); runs alone, after the others,
+    /// because it moves the target's clock.
+    AdminClock,
+}
+
+/// One check of the catalogue.
+pub struct CheckDef {
+    /// Stable ID, `group.name`.
+    pub id: &'static str,
+    /// One line saying what it proves.
+    pub description: &'static str,
+    /// What it needs.
+    pub needs: Needs,
+    /// Its body.
+    pub run: for<'a> fn(&'a Ctx) -> BoxFuture<'a, Step>,
+}
+
+impl CheckDef {
+    /// The group: the ID up to the dot.
+    pub fn group(&self) -> &'static str {
+        group_of(self.id)
+    }
+}
+
+/// The group of a check ID: the ID up to the dot.
+pub fn group_of(id: &str) -> &str {
+    id.split('.').next().unwrap_or(id)
+}
+
+macro_rules! check {
+    ($id:literal, $desc:literal, $f:path) => {
+        check!($id, $desc, $f, Needs::Endpoint)
+    };
+    ($id:literal, $desc:literal, $f:path, $needs:expr) => {
+        CheckDef {
+            id: $id,
+            description: $desc,
+            needs: $needs,
+            run: |c| Box::pin($f(c)),
+        }
+    };
+}
+
+/// Every check, in report order.
+pub fn catalogue() -> Vec<CheckDef> {
+    vec![
+        check!(
+            "envelope.success-shape",
+            "A valid create answers 200 with the success envelope (id, RFC 3339 created_at) as JSON",
+            envelope::success_shape
+        ),
+        check!(
+            "envelope.error-shape",
+            "An invalid request answers the error envelope, with the status its code has",
+            envelope::error_shape
+        ),
+        check!(
+            "envelope.not-found",
+            "Another path answers 404 NOT_FOUND in the error envelope",
+            envelope::not_found
+        ),
+        check!(
+            "envelope.method-not-allowed",
+            "Another method on the endpoint answers 405 METHOD_NOT_ALLOWED with Allow: POST",
+            envelope::method_not_allowed
+        ),
+        check!(
+            "validation.accepts-every-connector-type",
+            "A valid request of each of the 24 connector types is accepted",
+            validation::accepts_every_type
+        ),
+        check!(
+            "validation.required",
+            "Each required member missing (at every level) is rejected, and creates nothing",
+            validation::required
+        ),
+        check!(
+            "validation.type",
+            "Each member with a wrong JSON type is rejected, and creates nothing",
+            validation::wrong_type
+        ),
+        check!(
+            "validation.length",
+            "Strings, lists and maps beyond their length bounds are rejected, and create nothing",
+            validation::length
+        ),
+        check!(
+            "validation.pattern",
+            "Values breaking their pattern, even with a matching prefix, are rejected, and create nothing",
+            validation::pattern
+        ),
+        check!(
+            "validation.enum",
+            "Values outside their enumeration are rejected, and create nothing",
+            validation::enumeration
+        ),
+        check!(
+            "validation.range",
+            "Numbers out of range or not integers are rejected, and create nothing",
+            validation::range
+        ),
+        check!(
+            "validation.unknown-member",
+            "An unknown member at any level is rejected, and creates nothing",
+            validation::unknown_member
+        ),
+        check!(
+            "validation.connector-key",
+            "A second connector key, or one that does not match connectorType, is rejected",
+            validation::connector_key
+        ),
+        check!(
+            "validation.custom-label",
+            "CustomConnector without connectorLabel is rejected",
+            validation::custom_label
+        ),
+        check!(
+            "validation.malformed-json",
+            "Malformed JSON, invalid UTF-8 and an empty body answer 400 VALIDATION_ERROR",
+            validation::malformed_json
+        ),
+        check!(
+            "validation.non-object-body",
+            "A JSON body that is not an object answers 400 VALIDATION_ERROR",
+            validation::non_object_body
+        ),
+        check!(
+            "validation.media-type",
+            "A body not sent as JSON answers 415 UNSUPPORTED_MEDIA_TYPE",
+            validation::media_type
+        ),
+        check!(
+            "validation.payload-too-large",
+            "A body over the server's limit answers 413 PAYLOAD_TOO_LARGE",
+            validation::payload_too_large
+        ),
+        check!(
+            "validation.account-header",
+            "A malformed account header answers 401 UNAUTHORIZED",
+            validation::account_header
+        ),
+        check!(
+            "idempotency.replay-same-response",
+            "A replay (same token, same parameters) returns the same id and created_at and creates nothing",
+            idempotency::replay_same_response
+        ),
+        check!(
+            "idempotency.replay-after-other-creates",
+            "A replay after other creates still returns the first answer",
+            idempotency::replay_after_other_creates
+        ),
+        check!(
+            "idempotency.replay-at-full-quota",
+            "A replay succeeds even when the account is at its quota",
+            idempotency::replay_at_full_quota
+        ),
+        check!(
+            "idempotency.replay-with-taken-name",
+            "A replay wins over the name conflict with the profile it created",
+            idempotency::replay_with_taken_name
+        ),
+        check!(
+            "idempotency.failure-binds-nothing",
+            "A failed request binds nothing: corrected, the same token creates",
+            idempotency::failure_binds_nothing
+        ),
+        check!(
+            "idempotency.no-token-new-call",
+            "Without a token every request is a new call (the second meets CONFLICT)",
+            idempotency::no_token_new_call
+        ),
+        check!(
+            "idempotency.member-order-irrelevant",
+            "Member order and whitespace do not make a mismatch",
+            idempotency::member_order_irrelevant
+        ),
+        check!(
+            "mismatch.connector-profile-name",
+            "The same token with another connectorProfileName is 409 IDEMPOTENT_PARAMETER_MISMATCH",
+            mismatch::name
+        ),
+        check!(
+            "mismatch.connector-type",
+            "The same token with another connectorType is 409 IDEMPOTENT_PARAMETER_MISMATCH",
+            mismatch::connector_type
+        ),
+        check!(
+            "mismatch.connection-mode",
+            "The same token with another connectionMode is 409 IDEMPOTENT_PARAMETER_MISMATCH",
+            mismatch::connection_mode
+        ),
+        check!(
+            "mismatch.connector-label",
+            "The same token with another connectorLabel is 409 IDEMPOTENT_PARAMETER_MISMATCH",
+            mismatch::connector_label
+        ),
+        check!(
+            "mismatch.kms-arn",
+            "The same token with another kmsArn is 409 IDEMPOTENT_PARAMETER_MISMATCH",
+            mismatch::kms_arn
+        ),
+        check!(
+            "mismatch.connector-profile-properties",
+            "The same token with other connector properties is 409 IDEMPOTENT_PARAMETER_MISMATCH",
+            mismatch::properties
+        ),
+        check!(
+            "mismatch.connector-profile-credentials",
+            "The same token with other credentials is 409 IDEMPOTENT_PARAMETER_MISMATCH",
+            mismatch::credentials
+        ),
+        check!(
+            "uniqueness.same-name-new-token",
+            "The same name with a new token (or none) is 409 CONFLICT",
+            accounts::same_name_new_token
+        ),
+        check!(
+            "quota.limit-enforced",
+            "In a fresh account the quota's creates succeed and the next is 402 QUOTA_EXCEEDED",
+            accounts::quota_limit
+        ),
+        check!(
+            "isolation.names",
+            "A name taken in one account is free in another",
+            accounts::isolated_names
+        ),
+        check!(
+            "isolation.tokens",
+            "A token bound in one account is unbound in another",
+            accounts::isolated_tokens
+        ),
+        check!(
+            "isolation.quota",
+            "A full account does not limit another",
+            accounts::isolated_quota
+        ),
+        check!(
+            "race.same-token",
+            "Concurrent requests with one token: one id for every success, exactly one profile",
+            race::same_token
+        ),
+        check!(
+            "race.same-name",
+            "Concurrent creates of one name with different tokens: exactly one succeeds",
+            race::same_name
+        ),
+        check!(
+            "race.near-quota",
+            "Concurrent creates near the quota never push the account past it",
+            race::near_quota
+        ),
+        check!(
+            "secrets.not-echoed",
+            "No response of any connector type contains a credential value that was sent",
+            secrets::not_echoed
+        ),
+        check!(
+            "ttl.token-expires",
+            "A token is bound until its TTL passes, then the same request is a new call",
+            ttl::token_expires,
+            Needs::AdminClock
+        ),
+    ]
+}

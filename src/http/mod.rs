@@ -1,0 +1,187 @@
+//! The harness's one HTTP client side, shared by `check`, `diff` and `load`: one client builder, typed
+//! transport errors (classified where they start, from reqwest's and hyper's error kinds, never from
+//! their text), base-URL and header parsing, the reachability preflight, and the runner's exchanges.
+
+mod exchange;
+
+pub use exchange::{Exchange, MAX_READ, Received, Sent, Target};
+
+use crate::Error;
+use reqwest::header::{HeaderName, HeaderValue};
+use std::time::Duration;
+
+/// Why a request got no (complete) answer. None of these is a contract violation: the service may be
+/// correct and only slow, overloaded or unreachable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection could be made (refused, unreachable, bad host); nothing reached the service.
+    #[error("cannot connect: {detail}")]
+    Connect {
+        /// The causes, innermost last.
+        detail: String,
+    },
+    /// No complete answer within the timeout; the request may have reached the service.
+    #[error("no complete response within the timeout of {after:?}")]
+    Timeout {
+        /// The timeout that passed.
+        after: Duration,
+    },
+    /// The connection was closed or reset before a response began.
+    #[error("the connection was closed before a response: {detail}")]
+    Reset {
+        /// The causes, innermost last.
+        detail: String,
+    },
+    /// A response began but its body broke off.
+    #[error("the response body broke off: {detail}")]
+    Body {
+        /// The causes, innermost last.
+        detail: String,
+    },
+    /// Anything else the HTTP stack refused (a bad URL, a protocol error).
+    #[error("{detail}")]
+    Other {
+        /// The causes, innermost last.
+        detail: String,
+    },
+}
+
+impl TransportError {
+    /// Classifies a reqwest error by its kind and its typed causes. `timeout` is the one in force.
+    pub fn from_reqwest(e: &reqwest::Error, timeout: Duration) -> TransportError {
+        let detail = causes(e);
+        if e.is_timeout() {
+            TransportError::Timeout { after: timeout }
+        } else if e.is_connect() {
+            TransportError::Connect { detail }
+        } else if e.is_body() || e.is_decode() {
+            TransportError::Body { detail }
+        } else if closed_early(e) {
+            TransportError::Reset { detail }
+        } else {
+            TransportError::Other { detail }
+        }
+    }
+
+    /// Whether the request certainly never reached the service (a retry cannot do it twice).
+    pub fn before_sending(&self) -> bool {
+        matches!(self, TransportError::Connect { .. })
+    }
+
+    /// A short stable name of the kind (`connect`, `timeout`, `reset`, `body`, `other`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TransportError::Connect { .. } => "connect",
+            TransportError::Timeout { .. } => "timeout",
+            TransportError::Reset { .. } => "reset",
+            TransportError::Body { .. } => "body",
+            TransportError::Other { .. } => "other",
+        }
+    }
+}
+
+/// Every cause of `e`, joined (reqwest's own Display says little).
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
+}
+
+/// Whether a cause says the peer closed or reset the connection before answering.
+fn closed_early(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>()
+            && (h.is_incomplete_message() || h.is_closed() || h.is_canceled())
+        {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Idle connections kept per host: enough for the widest race check or load user count.
+pub const POOL_IDLE_PER_HOST: usize = 256;
+
+/// The one client the harness sends with: nothing that would hide what the service answered or add
+/// work per request. No retries (the harness decides what to retry, and a load generator counts every
+/// attempt), no redirects (the contract has none; a 3xx must show as an unexpected status), no
+/// compression (the envelopes are small), connections kept for reuse.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .user_agent(concat!("appflow-harness/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .retry(reqwest::retry::never())
+        .redirect(reqwest::redirect::Policy::none())
+        .gzip(false)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot build the HTTP client: {}", causes(&e))))
+}
+
+/// Checks a base URL (http or https) given as `what`; returns it without a trailing slash.
+pub fn base_url(raw: &str, what: &str) -> Result<String, Error> {
+    let url = reqwest::Url::parse(raw).map_err(|e| Error::Usage(format!("{what} `{raw}`: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Usage(format!(
+            "{what} `{raw}`: only http and https are supported"
+        )));
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+/// Parses `Name: value` (a `-H` flag); the value is marked sensitive (never shown in debug output).
+pub fn header(raw: &str) -> Result<(HeaderName, HeaderValue), Error> {
+    let usage = |m: String| Error::Usage(m);
+    let (name, value) = raw
+        .split_once(':')
+        .ok_or_else(|| usage("-H takes 'Name: value'".to_owned()))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| usage(format!("-H: `{}` is not a header name", name.trim())))?;
+    let mut value = HeaderValue::from_str(value.trim())
+        .map_err(|_| usage(format!("-H {name}: the value is not a valid header value")))?;
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+/// Checks a header name (`--account-header`).
+pub fn header_name(raw: &str) -> Result<HeaderName, Error> {
+    HeaderName::from_bytes(raw.as_bytes())
+        .map_err(|_| Error::Usage(format!("--account-header `{raw}` is not a header name")))
+}
+
+/// Proves the target answers at all (any status will do): a connection that cannot be made is
+/// [`Error::Unreachable`] (exit 2), never a failed check or a violation.
+pub async fn preflight(
+    client: &reqwest::Client,
+    base: &str,
+    timeout: Duration,
+) -> Result<(), Error> {
+    match client.get(format!("{base}/")).send().await {
+        Err(e) => match TransportError::from_reqwest(&e, timeout) {
+            err @ TransportError::Connect { .. } => {
+                Err(Error::Unreachable(base.to_owned(), Box::new(err)))
+            }
+            // It answered something (garbage, a reset, nothing in time): the checks will show what.
+            _ => Ok(()),
+        },
+        Ok(_) => Ok(()),
+    }
+}
