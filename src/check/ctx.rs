@@ -30,6 +30,8 @@ pub struct Settings {
 pub(crate) struct Finished {
     pub failures: Vec<Failure>,
     pub unlisted: usize,
+    pub errors: Vec<Failure>,
+    pub retries: usize,
     pub requests: usize,
     pub runs: Option<(u32, u32)>,
     pub exchanges: Vec<Exchange>,
@@ -52,6 +54,9 @@ pub struct Ctx {
     pub(crate) settings: Arc<Settings>,
     failures: Mutex<Vec<Failure>>,
     unlisted: AtomicUsize,
+    /// Requests that got no answer (transport errors): they prove nothing either way.
+    errors: Mutex<Vec<Failure>>,
+    retries: AtomicUsize,
     requests: AtomicUsize,
     generator: Mutex<ExampleGen>,
     /// For `--repeat`: how many runs failed.
@@ -74,6 +79,8 @@ impl Ctx {
             settings,
             failures: Mutex::new(Vec::new()),
             unlisted: AtomicUsize::new(0),
+            errors: Mutex::new(Vec::new()),
+            retries: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             generator: Mutex::new(ExampleGen::new(seed)),
             runs: Mutex::new(None),
@@ -86,6 +93,8 @@ impl Ctx {
         Finished {
             failures: self.failures.into_inner(),
             unlisted: self.unlisted.load(Ordering::Relaxed),
+            errors: self.errors.into_inner(),
+            retries: self.retries.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             runs,
             exchanges: self.exchanges.map(|m| m.into_inner()).unwrap_or_default(),
@@ -158,6 +167,31 @@ impl Ctx {
         self.record(Some(b.rule()), message, Some(b.expected()), b.actual(), ex);
     }
 
+    /// Records that a request the check needs got no answer: an error, never a failure.
+    pub fn unanswered(&self, what: &str, expected: Option<String>, ex: &Exchange) {
+        let Err(e) = &ex.result else {
+            return;
+        };
+        let mut list = self.errors.lock();
+        if list.len() < MAX_LISTED {
+            list.push(self.failure(
+                None,
+                what.to_owned(),
+                expected,
+                Some(format!("no response ({e})")),
+                Some(ex),
+            ));
+        }
+    }
+
+    /// Records that a call to the target's admin routes did not work: the check cannot verify.
+    pub fn admin_failed(&self, what: String) {
+        let mut list = self.errors.lock();
+        if list.len() < MAX_LISTED {
+            list.push(self.failure(None, what, None, None, None));
+        }
+    }
+
     fn record(
         &self,
         rule: Option<&str>,
@@ -171,11 +205,22 @@ impl Ctx {
             self.unlisted.fetch_add(1, Ordering::Relaxed);
             return;
         }
+        list.push(self.failure(rule, message, expected, actual, ex));
+    }
+
+    fn failure(
+        &self,
+        rule: Option<&str>,
+        message: String,
+        expected: Option<String>,
+        actual: Option<String>,
+        ex: Option<&Exchange>,
+    ) -> Failure {
         let scrub = |s: String| match ex {
             Some(ex) => self.target.scrub(&s, &ex.sent.secrets),
             None => s,
         };
-        list.push(Failure {
+        Failure {
             rule: rule.map(str::to_owned),
             message: scrub(message),
             expected: expected.map(scrub),
@@ -183,7 +228,7 @@ impl Ctx {
             request: ex.map(|e| self.target.show_request(&e.sent)),
             response: ex.map(|e| self.target.show_response(e)),
             curl: ex.map(|e| self.target.curl(&e.sent)),
-        });
+        }
     }
 
     /// POSTs a JSON body to the endpoint in `account`; checks the envelope of the answer.
@@ -221,6 +266,8 @@ impl Ctx {
     pub async fn send(&self, sent: super::http::Sent) -> Exchange {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let ex = self.target.exchange(sent).await;
+        self.retries
+            .fetch_add(ex.retries as usize, Ordering::Relaxed);
         self.check_envelope(&ex);
         if let Some(list) = &self.exchanges {
             list.lock().push(ex.clone());
@@ -246,31 +293,37 @@ impl Ctx {
 
     /// The envelope rules, applied by the judge to every response of every check.
     fn check_envelope(&self, ex: &Exchange) {
-        // No answer: the step that waits for this answer reports the transport failure.
-        if let Some(j) = self.judged(ex) {
-            for b in &j.breaches {
-                self.breach(b, None, Some(ex));
+        match &ex.result {
+            // An answer that is not HTTP breaks the contract whatever was asked.
+            Err(e) if e.is_answer() => self.breach(&Breach::NotHttp, None, Some(ex)),
+            // No answer: the step that waits for this answer records the transport error.
+            Err(_) => {}
+            Ok(_) => {
+                for b in self.judged(ex).map(|j| j.breaches).unwrap_or_default() {
+                    self.breach(&b, None, Some(ex));
+                }
             }
         }
     }
 
-    /// Records why an answer is not `expect` (a judged breach, or the transport error).
+    /// Records why an answer is not `expect`: a judged breach (a failure), or no answer at all (an
+    /// error: the check stops, unverified).
     fn expected(&self, ex: &Exchange, expect: Expect, what: &str) -> Step {
-        let breach = match (&ex.result, self.judged(ex)) {
-            (_, Some(j)) => j.against(&self.cfg.errors, expect),
-            (Err(e), None) => Some(Breach::Unexpected {
-                expected: match expect {
-                    Expect::Success => "200 success".into(),
-                    Expect::Error(c) => {
-                        let e = self.cfg.expected(c);
-                        format!("{} {}", e.status, e.code)
-                    }
-                },
-                actual: format!("no response ({e})"),
-            }),
-            (Ok(_), None) => None,
+        let Some(judged) = self.judged(ex) else {
+            if ex.result.as_ref().is_err_and(|e| e.is_answer()) {
+                return Err(Stop); // recorded as a breach with the answer
+            }
+            let expected = match expect {
+                Expect::Success => "200 success".into(),
+                Expect::Error(c) => {
+                    let e = self.cfg.expected(c);
+                    format!("{} {}", e.status, e.code)
+                }
+            };
+            self.unanswered(what, Some(expected), ex);
+            return Err(Stop);
         };
-        match breach {
+        match judged.against(&self.cfg.errors, expect) {
             None => Ok(()),
             Some(b) => {
                 self.breach(&b, Some(what), Some(ex));
@@ -362,7 +415,7 @@ impl Ctx {
             {
                 Ok(v) => Ok(v["count"].as_u64().unwrap_or(0) as u32),
                 Err(e) => {
-                    self.fail(format!("the admin listing failed: {e}"), None, None, None);
+                    self.admin_failed(format!("the admin listing failed: {e}"));
                     Err(Stop)
                 }
             };
@@ -378,6 +431,14 @@ impl Ctx {
             .await;
             let mut refused = false;
             for ex in &results {
+                if ex.result.as_ref().is_err_and(|e| !e.is_answer()) {
+                    self.unanswered(
+                        "counting profiles by filling the quota: a create got no answer",
+                        None,
+                        ex,
+                    );
+                    return Err(Stop);
+                }
                 if self.is_created(ex) {
                     created += 1;
                 } else if self.code_of(ex) == Some(ErrorCode::QuotaExceeded) {

@@ -13,7 +13,7 @@ pub mod report;
 pub mod snapshots;
 
 pub use config::ContractConfig;
-pub use report::{CheckResult, Failure, Format, Report, Status};
+pub use report::{CheckResult, Failure, Format, Report, Status, Verdict};
 
 use crate::Error;
 use crate::http::{self, Exchange, Target};
@@ -232,14 +232,19 @@ async fn run_one(
     let ctx::Finished {
         failures,
         unlisted,
+        errors,
+        retries,
         requests,
         runs,
         exchanges,
     } = ctx.finish();
-    let status = if failures.is_empty() && unlisted == 0 {
-        Status::Passed
-    } else {
+    // A broken rule proven by an answer fails the check; answers that never came leave it unverified.
+    let status = if !failures.is_empty() || unlisted > 0 {
         Status::Failed
+    } else if !errors.is_empty() {
+        Status::Error
+    } else {
+        Status::Passed
     };
     (
         CheckResult {
@@ -253,6 +258,8 @@ async fn run_one(
             runs: runs.map(|(total, failed)| report::Runs { total, failed }),
             failures,
             unlisted_failures: unlisted as u64,
+            errors,
+            retries: retries as u64,
         },
         exchanges,
     )
@@ -270,6 +277,8 @@ fn skipped(def: &CheckDef, reason: &str) -> CheckResult {
         runs: None,
         failures: Vec::new(),
         unlisted_failures: 0,
+        errors: Vec::new(),
+        retries: 0,
     }
 }
 
@@ -391,8 +400,10 @@ pub async fn run_recorded(
         total: checks.len() as u32,
         passed: count(Status::Passed),
         failed: count(Status::Failed),
+        errors: count(Status::Error),
         skipped: count(Status::Skipped),
         requests: checks.iter().map(|c| c.requests).sum(),
+        retries: checks.iter().map(|c| c.retries).sum(),
     };
     let report = Report {
         tool: "appflow-harness".into(),

@@ -4,7 +4,7 @@ use super::{Outcome, duration, engine, fault, headers, read, write};
 use anyhow::{Context, bail};
 use appflow_harness::check::report::{self, text};
 use appflow_harness::check::{
-    self, CheckOptions, CheckResult, ContractConfig, Format, diff, snapshots,
+    self, CheckOptions, CheckResult, ContractConfig, Format, Verdict, diff, snapshots,
 };
 use appflow_harness::stub::{Engine, Fault};
 use std::path::{Path, PathBuf};
@@ -181,10 +181,20 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
-    if report.summary.passed + report.summary.failed == 0 {
+    if report.summary.passed + report.summary.failed + report.summary.errors == 0 {
         bail!("nothing ran: every selected check was skipped");
     }
-    Ok(Outcome::of(report.passed()))
+    Ok(match report.verdict() {
+        Verdict::Kept => Outcome::Pass,
+        Verdict::Broken => Outcome::Fail,
+        Verdict::Unverified => {
+            eprintln!(
+                "error: the contract could not be verified: {} check(s) got no answer to requests they need (see ERROR above)",
+                report.summary.errors
+            );
+            Outcome::Unverified
+        }
+    })
 }
 
 /// Writes each snapshot whose content changed (or is new) as `NAME.snap.new` beside `NAME.snap`, and

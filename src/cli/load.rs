@@ -139,21 +139,30 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<Outcome> {
                 .map_err(|e| anyhow::anyhow!("{} is not a result file: {e}", f.display()))?;
             parts.push(part);
         }
-        let (merged, verdicts, passed) = load::merge(&parts, &rules);
+        let merged = load::merge(&parts, &rules);
         for r in &reports {
-            write(r, &json(&merged), "the merged result")?;
+            write(r, &json(&merged.result), "the merged result")?;
         }
-        print!("{}", load::summary(&merged, &verdicts));
-        return Ok(Outcome::of(passed));
+        print!("{}", load::summary(&merged.result, &merged.verdicts));
+        return Ok(outcome(&merged));
     }
     let opts = args.options()?;
-    let outcome = load::run(&opts).await?;
+    let ran = load::run(&opts).await?;
     if let Some(path) = &args.result {
-        write(path, &json(&outcome.result), "the result")?;
+        write(path, &json(&ran.result), "the result")?;
     }
-    print!("{}", load::summary(&outcome.result, &outcome.verdicts));
-    if outcome.goose_thresholds_failed {
-        println!("goose stopped or failed the run on a threshold");
+    print!("{}", load::summary(&ran.result, &ran.verdicts));
+    Ok(outcome(&ran))
+}
+
+/// The exit a run's (or a merge's) verdict gives.
+fn outcome(o: &load::LoadOutcome) -> Outcome {
+    match o.verdict {
+        load::RunVerdict::Passed => Outcome::Pass,
+        load::RunVerdict::Failed => Outcome::Fail,
+        load::RunVerdict::Unverified => {
+            eprintln!("error: no request got an answer: nothing was verified");
+            Outcome::Unverified
+        }
     }
-    Ok(Outcome::of(outcome.passed))
 }

@@ -13,9 +13,10 @@ use std::time::Duration;
 
 /// Contract tests, a stub and load generation for Amazon AppFlow's CreateConnectorProfile.
 ///
-/// Exit codes: 0 all checks passed / document valid / thresholds met; 1 a check failed, a document is
-/// invalid or a threshold was missed; 2 the harness could not run (bad arguments, unreadable input,
-/// unreachable target, nothing ran).
+/// Exit codes: 0 all checks passed / document valid / thresholds met; 1 a check failed (an answer
+/// broke the contract), a document is invalid or a threshold was missed; 2 the harness could not run
+/// or could not verify (bad arguments, unreadable input, unreachable target, nothing ran, or no check
+/// failed but some got no answer).
 #[derive(Debug, Parser)]
 #[command(name = "appflow-harness", version, about, long_about)]
 pub struct Cli {
@@ -49,6 +50,8 @@ pub enum Outcome {
     Pass,
     /// A check failed, a document is invalid, a threshold was missed (exit 1).
     Fail,
+    /// Nothing failed, but some of what had to be proven got no answer (exit 2).
+    Unverified,
 }
 
 impl Outcome {
@@ -57,6 +60,7 @@ impl Outcome {
         match self {
             Outcome::Pass => 0,
             Outcome::Fail => 1,
+            Outcome::Unverified => 2,
         }
     }
 

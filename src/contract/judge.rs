@@ -111,6 +111,8 @@ pub enum Breach {
         /// What came (`402 QUOTA_EXCEEDED`, `200 success`, `500 (not an envelope)`).
         actual: String,
     },
+    /// The service answered bytes that are not an HTTP response at all.
+    NotHttp,
     /// A replay's answer differs from the first answer to its token.
     ReplayDiffers {
         /// The member that differs (`id`, `created_at`).
@@ -136,12 +138,13 @@ impl Breach {
             Breach::UnknownCode { .. } => "envelope.unknown-code",
             Breach::SecretEchoed => "secrets.echoed",
             Breach::Unexpected { .. } => "answer.unexpected",
+            Breach::NotHttp => "http.malformed",
             Breach::ReplayDiffers { .. } => "idempotency.replay-differs",
         }
     }
 
     /// Every rule name the judge can give, in the order above.
-    pub const RULES: [&'static str; 11] = [
+    pub const RULES: [&'static str; 12] = [
         "envelope.content-type",
         "envelope.not-json",
         "envelope.success-flag",
@@ -152,6 +155,7 @@ impl Breach {
         "envelope.unknown-code",
         "secrets.echoed",
         "answer.unexpected",
+        "http.malformed",
         "idempotency.replay-differs",
     ];
 
@@ -183,6 +187,7 @@ impl Breach {
                 "secrets: the response contains a credential value that was sent".into()
             }
             Breach::Unexpected { .. } => "not the answer the contract gives this request".into(),
+            Breach::NotHttp => "the answer is not an HTTP response".into(),
             Breach::ReplayDiffers { member, .. } => {
                 format!("the replay's {member} differs from the first answer's")
             }
@@ -211,6 +216,7 @@ impl Breach {
             Breach::UnknownCode { .. } => "a code of the contract's error table".into(),
             Breach::SecretEchoed => "no credential value in any response body or header".into(),
             Breach::Unexpected { expected, .. } => expected.clone(),
+            Breach::NotHttp => "an HTTP/1.1 response".into(),
             Breach::ReplayDiffers { first, .. } => first.clone(),
         }
     }
@@ -237,6 +243,7 @@ impl Breach {
                 Some("a value from connectorProfileCredentials (shown as ***)".into())
             }
             Breach::Unexpected { actual, .. } => Some(actual.clone()),
+            Breach::NotHttp => Some("bytes that do not parse as HTTP".into()),
             Breach::ReplayDiffers { again, .. } => Some(again.clone()),
         }
     }

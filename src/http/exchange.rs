@@ -1,7 +1,7 @@
 //! The runner's exchanges: one shared client, bounded reads, per-request timeouts, and the redacted
 //! views of each exchange that failure messages, snapshots and `diff` show.
 
-use super::TransportError;
+use super::{Pace, TransportError};
 use crate::contract::redact::{REDACTED, redact_request};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -11,6 +11,15 @@ use std::time::{Duration, Instant};
 
 /// At most this much of a response body is read; the rest is dropped (an endless body cannot hang us).
 pub const MAX_READ: usize = 1024 * 1024;
+
+/// How many times one request is sent again after a transport error that makes it safe: a connection
+/// that could not be made (nothing reached the service), or, for a request with a `clientToken`, an
+/// answer that did not come (the contract makes its retry a replay). A request without a token that
+/// may have reached the service is never sent twice.
+pub const MAX_RETRIES: u32 = 3;
+
+/// Requests in flight to a target when a run starts; the window opens as answers come.
+const START_WINDOW: usize = 8;
 
 /// Where the runner sends requests.
 #[derive(Debug)]
@@ -23,6 +32,8 @@ pub struct Target {
     timeout: Duration,
     /// Values that must never be shown: the `-H` header values.
     header_secrets: Vec<String>,
+    /// Requests in flight to this target.
+    pace: Pace,
 }
 
 /// What was sent.
@@ -40,6 +51,8 @@ pub struct Sent {
     pub body: Bytes,
     /// Credential values in the body (never shown; a response must not contain them).
     pub secrets: Arc<Vec<String>>,
+    /// Whether the body carries a `clientToken` (so a retry after a lost answer is a replay).
+    pub token: bool,
 }
 
 /// What came back.
@@ -68,8 +81,10 @@ pub struct Exchange {
     pub sent: Sent,
     /// The response, or why there was none.
     pub result: Result<Received, TransportError>,
-    /// How long it took.
+    /// How long it took, retries included.
     pub elapsed: Duration,
+    /// How many times it was sent again after a transport error (see [`MAX_RETRIES`]).
+    pub retries: u32,
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -113,6 +128,7 @@ impl Target {
             account_header,
             timeout,
             header_secrets,
+            pace: Pace::new(START_WINDOW, super::POOL_IDLE_PER_HOST),
         }
     }
 
@@ -151,29 +167,70 @@ impl Target {
         body: impl Into<Bytes>,
         secrets: Arc<Vec<String>>,
     ) -> Sent {
+        let body: Bytes = body.into();
         Sent {
             method,
             url: format!("{}{path}", self.base),
             account: account.map(str::to_owned),
             content_type: content_type.map(str::to_owned),
-            body: body.into(),
+            token: body.windows(13).any(|w| w == b"\"clientToken\""),
+            body,
             secrets,
         }
     }
 
-    /// Sends `sent` and reads at most [`MAX_READ`] bytes of the answer, all within the timeout.
+    /// Sends `sent` and reads at most [`MAX_READ`] bytes of the answer, each attempt within the
+    /// timeout, within the target's in-flight window; sends it again where that is safe.
     pub async fn exchange(&self, sent: Sent) -> Exchange {
         let start = Instant::now();
-        let result = match tokio::time::timeout(self.timeout, self.send(&sent)).await {
-            Ok(r) => r,
-            Err(_) => Err(TransportError::Timeout {
-                after: self.timeout,
-            }),
-        };
-        Exchange {
-            sent,
-            result,
-            elapsed: start.elapsed(),
+        let mut retries = 0;
+        loop {
+            let slot = self.pace.slot().await;
+            let sent_at = Instant::now();
+            let result = match tokio::time::timeout(self.timeout, self.send(&sent)).await {
+                Ok(r) => r,
+                Err(_) => Err(TransportError::Timeout {
+                    after: self.timeout,
+                }),
+            };
+            drop(slot);
+            let retry = match &result {
+                Ok(_) => {
+                    self.pace.answered(sent_at.elapsed());
+                    false
+                }
+                Err(e) => {
+                    let lost = matches!(
+                        e,
+                        TransportError::Connect { .. }
+                            | TransportError::Timeout { .. }
+                            | TransportError::Reset { .. }
+                    );
+                    if lost {
+                        self.pace.lost();
+                    }
+                    let safe = e.before_sending()
+                        || (sent.token
+                            && matches!(
+                                e,
+                                TransportError::Timeout { .. } | TransportError::Reset { .. }
+                            ));
+                    safe && retries < MAX_RETRIES
+                }
+            };
+            if !retry {
+                return Exchange {
+                    sent,
+                    result,
+                    elapsed: start.elapsed(),
+                    retries,
+                };
+            }
+            retries += 1;
+            // 50, 100, 200 ms, each with up to 50 ms of jitter so retries do not arrive together.
+            let backoff = 50u64 << (retries - 1);
+            let jitter = rand::random::<u64>() % 50;
+            tokio::time::sleep(Duration::from_millis(backoff + jitter)).await;
         }
     }
 

@@ -3,8 +3,10 @@
 //! their text), base-URL and header parsing, the reachability preflight, and the runner's exchanges.
 
 mod exchange;
+mod pace;
 
-pub use exchange::{Exchange, MAX_READ, Received, Sent, Target};
+pub use exchange::{Exchange, MAX_READ, MAX_RETRIES, Received, Sent, Target};
+pub use pace::Pace;
 
 use crate::Error;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -32,6 +34,13 @@ pub enum TransportError {
         /// The causes, innermost last.
         detail: String,
     },
+    /// The service answered bytes that are not an HTTP response. Unlike the others, this is an answer,
+    /// and it breaks the contract (`http.malformed`).
+    #[error("the answer is not HTTP: {detail}")]
+    Malformed {
+        /// The causes, innermost last.
+        detail: String,
+    },
     /// A response began but its body broke off.
     #[error("the response body broke off: {detail}")]
     Body {
@@ -50,12 +59,15 @@ impl TransportError {
     /// Classifies a reqwest error by its kind and its typed causes. `timeout` is the one in force.
     pub fn from_reqwest(e: &reqwest::Error, timeout: Duration) -> TransportError {
         let detail = causes(e);
-        if e.is_timeout() {
-            TransportError::Timeout { after: timeout }
-        } else if e.is_connect() {
+        // A connect that timed out is both: nothing was sent, so it is a connect error.
+        if e.is_connect() {
             TransportError::Connect { detail }
+        } else if e.is_timeout() {
+            TransportError::Timeout { after: timeout }
         } else if e.is_body() || e.is_decode() {
             TransportError::Body { detail }
+        } else if not_http(e) {
+            TransportError::Malformed { detail }
         } else if closed_early(e) {
             TransportError::Reset { detail }
         } else {
@@ -63,18 +75,25 @@ impl TransportError {
         }
     }
 
+    /// Whether the service did answer, with something that is not HTTP (a broken rule, not a lost
+    /// answer).
+    pub fn is_answer(&self) -> bool {
+        matches!(self, TransportError::Malformed { .. })
+    }
+
     /// Whether the request certainly never reached the service (a retry cannot do it twice).
     pub fn before_sending(&self) -> bool {
         matches!(self, TransportError::Connect { .. })
     }
 
-    /// A short stable name of the kind (`connect`, `timeout`, `reset`, `body`, `other`).
+    /// A short stable name of the kind (`connect`, `timeout`, `reset`, `body`, `malformed`, `other`).
     pub fn kind(&self) -> &'static str {
         match self {
             TransportError::Connect { .. } => "connect",
             TransportError::Timeout { .. } => "timeout",
             TransportError::Reset { .. } => "reset",
             TransportError::Body { .. } => "body",
+            TransportError::Malformed { .. } => "malformed",
             TransportError::Other { .. } => "other",
         }
     }
@@ -89,6 +108,20 @@ fn causes(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     msg
+}
+
+/// Whether a cause says the bytes that came back are not an HTTP response.
+fn not_http(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(h) = s.downcast_ref::<hyper::Error>()
+            && h.is_parse()
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// Whether a cause says the peer closed or reset the connection before answering.
@@ -119,6 +152,10 @@ fn closed_early(e: &(dyn std::error::Error + 'static)) -> bool {
 /// Idle connections kept per host: enough for the widest race check or load user count.
 pub const POOL_IDLE_PER_HOST: usize = 256;
 
+/// The longest a connection may take to open before it is tried again: a SYN that a full accept
+/// queue dropped is resent by the kernel after 1 s and 3 s; past that a fresh, paced attempt does better.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(2500);
+
 /// The one client the harness sends with: nothing that would hide what the service answered or add
 /// work per request. No retries (the harness decides what to retry, and a load generator counts every
 /// attempt), no redirects (the contract has none; a 3xx must show as an unexpected status), no
@@ -127,7 +164,7 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .user_agent(concat!("appflow-harness/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
-        .connect_timeout(timeout)
+        .connect_timeout(timeout.min(CONNECT_TIMEOUT))
         .timeout(timeout)
         .retry(reqwest::retry::never())
         .redirect(reqwest::redirect::Policy::none())

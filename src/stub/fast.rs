@@ -15,7 +15,9 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-async fn serve_one(
+/// Answers one hyper request with the stub (reads the body up to the limit, calls `Stub::handle`):
+/// the fast server's service, and one for a caller's own hyper server.
+pub async fn respond(
     stub: Arc<Stub>,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -84,7 +86,7 @@ pub async fn serve(listener: TcpListener, stub: Arc<Stub>, mut shutdown: oneshot
                 let _ = stream.set_nodelay(true);
                 let stub = stub.clone();
                 tokio::spawn(async move {
-                    let svc = service_fn(move |req| serve_one(stub.clone(), req));
+                    let svc = service_fn(move |req| respond(stub.clone(), req));
                     let _ = http1::Builder::new()
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), svc)

@@ -12,6 +12,7 @@ mod wiremock;
 
 pub use self::clock::{Clock, ManualClock, SystemClock};
 pub use self::decide::{StubRequest, StubResponse};
+pub use self::fast::respond;
 pub use self::fault::{Fault, Faults};
 pub use self::state::{ListedProfile, Stub, StubConfig, StubStats};
 pub use self::wiremock::{ContractResponder, mount_contract};

@@ -2,7 +2,7 @@
 //! hostile servers, and exits 0/1/2 as the README says.
 
 use crate::hostile::{Behaviour, spawn};
-use appflow_harness::check::{self, CheckOptions, ContractConfig, Report, Status};
+use appflow_harness::check::{self, CheckOptions, ContractConfig, Report, Status, Verdict};
 use appflow_harness::stub::{Engine, Fault};
 
 /// The embedded stub, only the checks and groups `only` names (comma-separated; all when empty).
@@ -314,6 +314,46 @@ fn exit_code_2_when_the_harness_cannot_run() {
 }
 
 #[test]
+fn exit_code_2_when_nothing_failed_but_answers_never_came() {
+    // A server that accepts and never answers: no rule is proven broken, so not 1, and not 0.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = rt.block_on(spawn(Behaviour::Hang));
+    let out = bin(&[
+        "check",
+        "--base-url",
+        &url,
+        "--only",
+        "envelope",
+        "--timeout",
+        "200ms",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("ERROR envelope.success-shape"),
+        "{}",
+        show(&out)
+    );
+    assert!(
+        stdout.contains("contract unverified: 4 checks, 0 passed, 0 failed, 4 errors, 0 skipped"),
+        "{}",
+        show(&out)
+    );
+    // One broken rule proven by an answer makes it 1, whatever else got no answer.
+    let url = rt.block_on(spawn(Behaviour::Html));
+    let out = bin(&[
+        "check",
+        "--base-url",
+        &url,
+        "--only",
+        "envelope",
+        "--timeout",
+        "200ms",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+}
+
+#[test]
 fn header_values_never_appear_in_any_output() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
@@ -342,6 +382,35 @@ fn header_values_never_appear_in_any_output() {
     assert!(!all.contains("SECRET-HEADER-MARKER"), "{all}");
 }
 
+// ---------------------------------------------------------------- a small, slow, correct service
+
+/// Regression (issue 13): against a correct single-threaded service with a listen backlog of 4, the
+/// race checks' bursts overflowed the accept queue, and requests that timed out were reported as
+/// contract failures. A request without an answer is an error, the runner paces its connections and
+/// retries where that is safe, and a correct service passes every run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_slow_correct_service_passes_twenty_runs_in_a_row() {
+    let stub = std::sync::Arc::new(appflow_harness::Stub::new(Default::default()));
+    let base =
+        crate::hostile::spawn_small_correct(4, std::time::Duration::from_millis(2), stub).await;
+    let mut retried = 0;
+    for round in 1..=20 {
+        let r = run(against_url(&base, "")).await;
+        assert!(
+            r.passed(),
+            "run {round}: {:?}, failed {:?}, errors {:?}",
+            r.verdict(),
+            failed_ids(&r),
+            r.with_status(Status::Error)
+                .map(|c| (&c.id, &c.errors))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(r.summary.skipped, 1, "only ttl needs the admin routes");
+        retried += r.summary.retries;
+    }
+    eprintln!("20 runs passed; {retried} requests were retried");
+}
+
 // ---------------------------------------------------------------- hostile servers
 
 async fn against(behaviour: Behaviour, only: &str) -> Report {
@@ -357,29 +426,38 @@ const HOSTILE_ONLY: &str =
     "envelope,idempotency.replay-same-response,race.same-token,validation.custom-label";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hanging_server_becomes_failed_checks_within_the_timeouts() {
+async fn a_hanging_server_leaves_every_check_unverified_within_the_timeouts() {
+    // No answer proves nothing: every check ends in error, none fails, and the run is unverified.
     let r = against(Behaviour::Hang, HOSTILE_ONLY).await;
-    assert_eq!(r.summary.failed, r.summary.total);
-    let msg = &r.checks[0].failures[0].actual;
+    assert_eq!(r.summary.errors, r.summary.total, "{:?}", r.summary);
+    assert_eq!(r.summary.failed, 0);
+    assert_eq!(r.verdict(), Verdict::Unverified);
+    let e = &r.checks[0].errors[0];
     assert!(
-        msg.as_deref().unwrap_or("").contains("no response"),
-        "{msg:?}"
+        e.actual.as_deref().unwrap_or("").contains("no response"),
+        "{e:?}"
     );
+    assert!(r.summary.retries > 0, "requests with a token were retried");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_servers_are_reported_never_trusted() {
-    for (behaviour, expect) in [
-        (Behaviour::Reset, "no response"),
-        (Behaviour::Garbage, "no response"),
-        (Behaviour::EndlessBody, ""),
-        (Behaviour::Html, "not sent as JSON"),
-        (Behaviour::AlwaysOk, ""),
-        (Behaviour::Slow, "no response"),
+    // A server that answers wrongly fails; one that does not answer leaves the contract unverified.
+    for (behaviour, verdict, expect) in [
+        (Behaviour::Reset, Verdict::Unverified, "no response"),
+        (Behaviour::Garbage, Verdict::Broken, "http.malformed"),
+        (Behaviour::EndlessBody, Verdict::Broken, "envelope.not-json"),
+        (Behaviour::Html, Verdict::Broken, "not sent as JSON"),
+        (Behaviour::AlwaysOk, Verdict::Broken, "answer.unexpected"),
+        (Behaviour::Slow, Verdict::Unverified, "no response"),
     ] {
         let r = against(behaviour, HOSTILE_ONLY).await;
-        assert!(!r.passed(), "{behaviour:?} passed");
-        assert!(r.summary.failed >= 4, "{behaviour:?}: {:?}", failed_ids(&r));
+        assert_eq!(r.verdict(), verdict, "{behaviour:?}: {:?}", r.summary);
+        assert!(
+            r.summary.failed + r.summary.errors >= 4,
+            "{behaviour:?}: {:?}",
+            r.summary
+        );
         let text = check::report::json::render(&r);
         assert!(
             text.contains(expect),

@@ -76,3 +76,66 @@ pub async fn spawn(behaviour: Behaviour) -> String {
     });
     format!("http://{addr}")
 }
+
+/// A correct but small service, as Python's `http.server` is: one request at a time, one request per
+/// connection, `per_request` of work each, and a listen backlog of `backlog`, so the kernel drops
+/// connections beyond it while the server is busy. It keeps every rule of the contract (the stub
+/// answers); it is only slow. It lives until the test's runtime ends.
+pub async fn spawn_small_correct(
+    backlog: u32,
+    per_request: Duration,
+    stub: std::sync::Arc<appflow_harness::Stub>,
+) -> String {
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let listener = socket.listen(backlog).unwrap();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let stub = stub.clone();
+            let svc = service_fn(move |req| {
+                let stub = stub.clone();
+                async move {
+                    tokio::time::sleep(per_request).await;
+                    appflow_harness::stub::respond(stub, req).await
+                }
+            });
+            // Served to the end before the next connection is accepted.
+            let _ = http1::Builder::new()
+                .keep_alive(false)
+                .serve_connection(hyper_util::rt::TokioIo::new(sock), svc)
+                .await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A correct service whose answers take a random 0–3 ms each, so which of several concurrent requests
+/// is answered first (and wins a race) changes from run to run. It lives until the runtime ends.
+pub async fn spawn_jittery_correct(stub: std::sync::Arc<appflow_harness::Stub>) -> String {
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let stub = stub.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req| {
+                    let stub = stub.clone();
+                    async move {
+                        let jitter = rand::random::<u64>() % 3_000;
+                        tokio::time::sleep(Duration::from_micros(jitter)).await;
+                        appflow_harness::stub::respond(stub, req).await
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(sock), svc)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}

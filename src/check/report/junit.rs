@@ -7,8 +7,24 @@ use std::time::Duration;
 
 /// The failure text of a check: every listed failure with expected, actual, request, response, curl.
 pub fn failure_text(check: &super::CheckResult) -> String {
+    let mut out = list(&check.failures);
+    if check.unlisted_failures > 0 {
+        out.push_str(&format!(
+            "… and {} more failures\n",
+            check.unlisted_failures
+        ));
+    }
+    out
+}
+
+/// The error text of a check: every request that got no answer, and why.
+pub fn error_text(check: &super::CheckResult) -> String {
+    list(&check.errors)
+}
+
+fn list(items: &[super::Failure]) -> String {
     let mut out = String::new();
-    for f in &check.failures {
+    for f in items {
         out.push_str(&format!("- {}\n", f.message));
         for (label, v) in [("expected", &f.expected), ("actual", &f.actual)] {
             if let Some(v) = v {
@@ -24,12 +40,6 @@ pub fn failure_text(check: &super::CheckResult) -> String {
         if let Some(c) = &f.curl {
             out.push_str(&format!("  reproduce: {c}\n"));
         }
-    }
-    if check.unlisted_failures > 0 {
-        out.push_str(&format!(
-            "… and {} more failures\n",
-            check.unlisted_failures
-        ));
     }
     out
 }
@@ -59,6 +69,18 @@ pub fn render(report: &Report) -> String {
                 s.set_message(first);
                 s.set_type("contract violation");
                 s.set_description(failure_text(check));
+                s
+            }
+            Status::Error => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                let first = check
+                    .errors
+                    .first()
+                    .map(|f| f.message.as_str())
+                    .unwrap_or("no answer");
+                s.set_message(first);
+                s.set_type("transport error");
+                s.set_description(error_text(check));
                 s
             }
         };

@@ -1,6 +1,6 @@
 //! The Markdown report, for a pull-request comment.
 
-use super::{Report, Status};
+use super::{Report, Status, Verdict};
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
@@ -9,19 +9,22 @@ fn cell(s: &str) -> String {
 /// The report as Markdown.
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
-    let verdict = if report.passed() {
-        "✅ contract kept"
-    } else {
-        "❌ contract broken"
+    let mark = match report.verdict() {
+        Verdict::Kept => "✅",
+        Verdict::Broken => "❌",
+        Verdict::Unverified => "⚠️",
     };
     let mut out = format!(
-        "## appflow-harness: {verdict}\n\nTarget `{}` · {} checks: **{} passed**, **{} failed**, {} skipped · {} requests in {:.2} s · seed {}\n\n",
+        "## appflow-harness: {mark} {}\n\nTarget `{}` · {} checks: **{} passed**, **{} failed**, {} errors, {} skipped · {} requests ({} retried) in {:.2} s · seed {}\n\n",
+        report.verdict().text(),
         report.target,
         s.total,
         s.passed,
         s.failed,
+        s.errors,
         s.skipped,
         s.requests,
+        s.retries,
         report.duration_ms as f64 / 1000.0,
         report.seed
     );
@@ -34,6 +37,13 @@ pub fn render(report: &Report) -> String {
                 c.failures
                     .first()
                     .map(|f| f.message.clone())
+                    .unwrap_or_default(),
+            ),
+            Status::Error => (
+                "⚠️",
+                c.errors
+                    .first()
+                    .map(|f| format!("{} ({})", f.message, f.actual.as_deref().unwrap_or("")))
                     .unwrap_or_default(),
             ),
             Status::Skipped => ("⏭️", c.skip_reason.clone().unwrap_or_default()),
@@ -56,6 +66,14 @@ pub fn render(report: &Report) -> String {
             c.id,
             c.failures.len() as u64 + c.unlisted_failures,
             super::junit::failure_text(c)
+        ));
+    }
+    for c in report.with_status(Status::Error) {
+        out.push_str(&format!(
+            "\n<details><summary><code>{}</code>: {} request(s) without an answer</summary>\n\n```text\n{}```\n</details>\n",
+            c.id,
+            c.errors.len(),
+            super::junit::error_text(c)
         ));
     }
     out

@@ -35,10 +35,35 @@ pub struct Failure {
 pub enum Status {
     /// Every expectation held.
     Passed,
-    /// At least one expectation failed.
+    /// An answer broke a rule of the contract (see `failures`).
     Failed,
+    /// No rule was seen broken, but answers the check needs never came (see `errors`): the contract
+    /// is unverified, not broken.
+    Error,
     /// Not run (see `skip_reason`).
     Skipped,
+}
+
+/// What a whole run says of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every check that ran passed (exit 0).
+    Kept,
+    /// An answer broke a rule (exit 1).
+    Broken,
+    /// Nothing broke, but some checks could not get the answers they need, or none ran (exit 2).
+    Unverified,
+}
+
+impl Verdict {
+    /// `contract kept`, `contract broken`, `contract unverified`.
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Kept => "contract kept",
+            Verdict::Broken => "contract broken",
+            Verdict::Unverified => "contract unverified",
+        }
+    }
 }
 
 /// One check's result.
@@ -65,6 +90,10 @@ pub struct CheckResult {
     pub failures: Vec<Failure>,
     /// Failures beyond those listed.
     pub unlisted_failures: u64,
+    /// Requests that got no answer (transport errors), listed (at most 12): `actual` says why.
+    pub errors: Vec<Failure>,
+    /// Requests sent again after a transport error that made it safe (see the README).
+    pub retries: u64,
 }
 
 /// How many of the repeated runs of a race check failed.
@@ -87,10 +116,14 @@ pub struct Summary {
     pub passed: u32,
     /// Failed.
     pub failed: u32,
+    /// Ended in error (no rule seen broken, some answers missing).
+    pub errors: u32,
     /// Skipped.
     pub skipped: u32,
     /// Requests sent.
     pub requests: u64,
+    /// Requests sent again after a transport error.
+    pub retries: u64,
 }
 
 /// The whole run.
@@ -118,12 +151,30 @@ pub struct Report {
 impl Report {
     /// Whether every check that ran passed (and at least one ran).
     pub fn passed(&self) -> bool {
-        self.summary.failed == 0 && self.summary.passed > 0
+        self.verdict() == Verdict::Kept
+    }
+
+    /// What the run says of the contract: broken when any check failed; unverified when none failed
+    /// but some ended in error (or none ran); kept otherwise.
+    pub fn verdict(&self) -> Verdict {
+        let s = &self.summary;
+        if s.failed > 0 {
+            Verdict::Broken
+        } else if s.errors > 0 || s.passed == 0 {
+            Verdict::Unverified
+        } else {
+            Verdict::Kept
+        }
     }
 
     /// The failed checks.
     pub fn failed(&self) -> impl Iterator<Item = &CheckResult> {
-        self.checks.iter().filter(|c| c.status == Status::Failed)
+        self.with_status(Status::Failed)
+    }
+
+    /// The checks that ended with `status`.
+    pub fn with_status(&self, status: Status) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(move |c| c.status == status)
     }
 }
 

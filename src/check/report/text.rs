@@ -1,7 +1,7 @@
 //! The terminal rendering: one line per check as it finishes, failures in full, counts at the end.
 //! Colour only on a terminal and never when `NO_COLOR` is set.
 
-use super::{CheckResult, Report, Status};
+use super::{CheckResult, Report, Status, Verdict};
 use std::io::{IsTerminal, Write};
 
 /// Whether to colour output on stdout.
@@ -22,12 +22,16 @@ pub fn check_line(c: &CheckResult, colour: bool) -> String {
     let tag = match c.status {
         Status::Passed => paint(colour, "32", "PASS"),
         Status::Failed => paint(colour, "31;1", "FAIL"),
+        Status::Error => paint(colour, "35;1", "ERROR"),
         Status::Skipped => paint(colour, "33", "SKIP"),
     };
     let mut line = format!(
         "{tag} {:<45} {:>5} req {:>6} ms",
         c.id, c.requests, c.duration_ms
     );
+    if c.retries > 0 {
+        line.push_str(&format!("  ({} retried)", c.retries));
+    }
     if let Some(r) = c.runs {
         line.push_str(&format!("  ({} of {} runs failed)", r.failed, r.total));
     }
@@ -35,10 +39,13 @@ pub fn check_line(c: &CheckResult, colour: bool) -> String {
         line.push_str(&format!("  {reason}"));
     }
     line.push('\n');
-    if c.status == Status::Failed {
-        for l in super::junit::failure_text(c).lines() {
-            line.push_str(&format!("     {l}\n"));
-        }
+    let details = match c.status {
+        Status::Failed => super::junit::failure_text(c),
+        Status::Error => super::junit::error_text(c),
+        _ => String::new(),
+    };
+    for l in details.lines() {
+        line.push_str(&format!("      {l}\n"));
     }
     line
 }
@@ -46,24 +53,33 @@ pub fn check_line(c: &CheckResult, colour: bool) -> String {
 /// The closing lines: counts and wall time.
 pub fn summary(report: &Report, colour: bool) -> String {
     let s = &report.summary;
-    let verdict = if report.passed() {
-        paint(colour, "32;1", "contract kept")
-    } else {
-        paint(colour, "31;1", "contract broken")
+    let verdict = report.verdict();
+    let code = match verdict {
+        Verdict::Kept => "32;1",
+        Verdict::Broken => "31;1",
+        Verdict::Unverified => "35;1",
     };
     let mut out = format!(
-        "\n{verdict}: {} checks, {} passed, {} failed, {} skipped; {} requests in {:.2} s (seed {})\n",
+        "\n{}: {} checks, {} passed, {} failed, {} errors, {} skipped; {} requests ({} retried) in {:.2} s (seed {})\n",
+        paint(colour, code, verdict.text()),
         s.total,
         s.passed,
         s.failed,
+        s.errors,
         s.skipped,
         s.requests,
+        s.retries,
         report.duration_ms as f64 / 1000.0,
         report.seed
     );
-    if s.failed > 0 {
-        let ids: Vec<&str> = report.failed().map(|c| c.id.as_str()).collect();
-        out.push_str(&format!("failed: {}\n", ids.join(", ")));
+    for (status, label) in [
+        (Status::Failed, "failed"),
+        (Status::Error, "unverified (no answer)"),
+    ] {
+        let ids: Vec<&str> = report.with_status(status).map(|c| c.id.as_str()).collect();
+        if !ids.is_empty() {
+            out.push_str(&format!("{label}: {}\n", ids.join(", ")));
+        }
     }
     out
 }
