@@ -3,9 +3,7 @@
 //! differ (status, code, envelope shape, replay behaviour), shown as a readable diff.
 
 use super::Recorded;
-use super::snapshots::render_parts;
-use crate::contract::ErrorTable;
-use crate::contract::judge::{self, Answer};
+use super::snapshots::{race_summary, render_parts};
 use crate::http::Exchange;
 use std::collections::BTreeMap;
 
@@ -47,7 +45,7 @@ pub fn compare(a: &Recorded, b: &Recorded) -> Vec<Difference> {
             // Which of N concurrent requests wins is up to the scheduler: compare how many of each
             // answer (status and code) each side gave, not which request got which.
             let (ea, eb) = (exchanges(a, id), exchanges(b, id));
-            let (sa, sb) = (tally(ea), tally(eb));
+            let (sa, sb) = (race_summary(ea), race_summary(eb));
             if sa != sb {
                 out.push(Difference {
                     check: id.clone(),
@@ -91,37 +89,9 @@ pub fn compare(a: &Recorded, b: &Recorded) -> Vec<Difference> {
     out
 }
 
-/// How many answers of each status and code a check got (read by the judge), one line each.
-pub fn tally(exchanges: &[Exchange]) -> String {
-    let table = ErrorTable::default();
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for ex in exchanges {
-        let outcome = match &ex.result {
-            Ok(r) => judge::judge(
-                &table,
-                &Answer {
-                    status: r.status,
-                    content_type: r.content_type.as_deref(),
-                    headers: "",
-                    body: &r.body,
-                    truncated: r.truncated,
-                },
-                &[],
-            )
-            .outcome(),
-            Err(e) => format!("no response ({})", e.kind()),
-        };
-        *counts.entry(outcome).or_default() += 1;
-    }
-    counts
-        .iter()
-        .map(|(line, n)| format!("{n} × {line}\n"))
-        .collect()
-}
-
-/// A line diff of two answers: lines only in A with `-`, only in B with `+`.
+/// A line diff of two answers, as `git diff` shows one: lines only in A with `-`, only in B with `+`,
+/// unchanged ones with a space, in order (repeated lines included).
 pub fn render(d: &Difference) -> String {
-    let (la, lb): (Vec<&str>, Vec<&str>) = (d.a.lines().collect(), d.b.lines().collect());
     let mut out = format!(
         "── {}\n{}",
         d.check,
@@ -130,15 +100,46 @@ pub fn render(d: &Difference) -> String {
             .map(|l| format!("   {l}\n"))
             .collect::<String>()
     );
-    for l in &la {
-        if !lb.contains(l) {
-            out.push_str(&format!(" - {l}\n"));
-        }
-    }
-    for l in &lb {
-        if !la.contains(l) {
-            out.push_str(&format!(" + {l}\n"));
+    let diff = similar::TextDiff::from_lines(&d.a, &d.b);
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => '-',
+            similar::ChangeTag::Insert => '+',
+            similar::ChangeTag::Equal => ' ',
+        };
+        out.push_str(&format!(" {sign} {}", change.value()));
+        if change.missing_newline() {
+            out.push('\n');
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_diff_keeps_order_and_repeated_lines() {
+        let d = Difference {
+            check: "x.y".into(),
+            request: "POST /".into(),
+            a: "a\nb\nb\nc\n".into(),
+            b: "a\nb\nc\nb\n".into(),
+        };
+        let text = render(&d);
+        let body: Vec<&str> = text.lines().skip(2).collect();
+        // A set comparison would see no difference at all: both sides hold a, b and c.
+        assert!(body.iter().any(|l| l.starts_with(" - ")), "{text}");
+        assert!(body.iter().any(|l| l.starts_with(" + ")), "{text}");
+        // Each side reads back whole and in order from its lines (` ` and `-`, or ` ` and `+`).
+        let side = |mark: &str| -> String {
+            body.iter()
+                .filter(|l| l.starts_with("   ") || l.starts_with(mark))
+                .map(|l| format!("{}\n", &l[3..]))
+                .collect()
+        };
+        assert_eq!(side(" - "), d.a);
+        assert_eq!(side(" + "), d.b);
+    }
 }

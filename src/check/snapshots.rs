@@ -3,9 +3,12 @@
 //! files in DIR and writes a changed or new one as `NAME.snap.new` beside it, so `cargo insta review`
 //! (or `cargo insta accept`) in the team's own repository shows exactly what changed.
 
+use crate::contract::ErrorTable;
+use crate::contract::judge::{self, Answer, Shape};
 use crate::contract::redact::redact_request;
 use crate::http::{Exchange, Target};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Replaces the values that change from run to run (ids, times, accounts, the run prefix). A value is
 /// masked only when it is well formed, so a broken `created_at` or an empty `id` still shows.
@@ -170,21 +173,80 @@ pub fn render(target: &Target, checks: &[(String, Vec<Exchange>)]) -> Vec<Snapsh
         .iter()
         .filter(|(_, exchanges)| !exchanges.is_empty())
         .map(|(id, exchanges)| {
-            // Concurrent requests finish in any order: sort so that an unchanged target gives the
-            // same text.
-            let mut parts: Vec<String> = exchanges
-                .iter()
-                .map(|e| render_exchange(target, e))
-                .collect();
-            parts.sort();
+            let content = if super::checks::group_of(id) == "race" {
+                race_content(target, exchanges)
+            } else {
+                // Concurrent requests finish in any order: sort so that an unchanged target gives
+                // the same text.
+                let mut parts: Vec<String> = exchanges
+                    .iter()
+                    .map(|e| render_exchange(target, e))
+                    .collect();
+                parts.sort();
+                parts.join("\n")
+            };
             Snapshot {
                 id: id.clone(),
                 name: format!(
                     "appflow_harness__{}",
                     id.replace('.', "__").replace('-', "_")
                 ),
-                content: parts.join("\n"),
+                content,
             }
         })
         .collect()
+}
+
+/// A race check's snapshot: which request won is the scheduler's choice, so it holds what does not
+/// depend on arrival order: the distinct requests sent, how many answers of each status and code
+/// came, and how many distinct profiles the successes name.
+fn race_content(target: &Target, exchanges: &[Exchange]) -> String {
+    let requests: BTreeSet<String> = exchanges
+        .iter()
+        .map(|e| render_parts(target, e).0)
+        .collect();
+    let mut out = requests.into_iter().collect::<Vec<_>>().join("\n");
+    out.push_str(&format!(
+        "\n<<< {} answers, counted (the order they came in is the scheduler's)\n{}",
+        exchanges.len(),
+        race_summary(exchanges)
+    ));
+    out
+}
+
+/// What a race check's answers were, whatever order they came in: the count of each status and code
+/// (read by the judge) and the number of distinct ids among the successes, a line each.
+pub fn race_summary(exchanges: &[Exchange]) -> String {
+    let table = ErrorTable::default();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ids = BTreeSet::new();
+    for ex in exchanges {
+        let outcome = match &ex.result {
+            Ok(r) => {
+                let judged = judge::judge(
+                    &table,
+                    &Answer {
+                        status: r.status,
+                        content_type: r.content_type.as_deref(),
+                        headers: "",
+                        body: &r.body,
+                        truncated: r.truncated,
+                    },
+                    &[],
+                );
+                if let Shape::Success { id: Some(id) } = &judged.shape {
+                    ids.insert(id.clone());
+                }
+                judged.outcome()
+            }
+            Err(e) => format!("no response ({})", e.kind()),
+        };
+        *counts.entry(outcome).or_default() += 1;
+    }
+    let mut out: String = counts
+        .iter()
+        .map(|(line, n)| format!("{n} × {line}\n"))
+        .collect();
+    out.push_str(&format!("{} distinct ids among the successes\n", ids.len()));
+    out
 }

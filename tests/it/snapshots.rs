@@ -186,6 +186,64 @@ async fn check_snapshots_are_stable_for_an_unchanged_implementation() {
     assert!(pending > 0);
 }
 
+/// Regression (issue 13): `race.*` snapshots changed on every run against an unchanged service,
+/// because which concurrent request wins is the scheduler's choice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn race_snapshots_do_not_depend_on_the_order_answers_arrive_in() {
+    let stub = std::sync::Arc::new(appflow_harness::Stub::new(StubConfig::default()));
+    let base = crate::hostile::spawn_jittery_correct(stub).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap().to_owned();
+    let check = |base: String, d: String| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+            .args(["check", "--quiet", "--base-url", &base, "--only", "race"])
+            .args(["--snapshots", &d])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let pending = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".new"))
+            .collect()
+    };
+    let out = tokio::task::spawn_blocking({
+        let (b, d) = (base.clone(), d.clone());
+        move || check(b, d)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let first = pending(dir.path());
+    assert_eq!(first.len(), 3, "{first:?}");
+    let same_name =
+        std::fs::read_to_string(dir.path().join("appflow_harness__race__same_name.snap.new"))
+            .unwrap();
+    assert!(same_name.contains("× 200 success"), "{same_name}");
+    assert!(same_name.contains("× 409 CONFLICT"), "{same_name}");
+    for p in &first {
+        std::fs::rename(p, p.to_string_lossy().trim_end_matches(".new")).unwrap();
+    }
+    // Three more runs against the unchanged service: the winners differ, the snapshots do not.
+    for _ in 0..3 {
+        let out = tokio::task::spawn_blocking({
+            let (b, d) = (base.clone(), d.clone());
+            move || check(b, d)
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(pending(dir.path()), Vec::<std::path::PathBuf>::new());
+    }
+}
+
 async fn recorded(base: &str, seed: u64) -> appflow_harness::check::Recorded {
     let opts = appflow_harness::check::CheckOptions::against(base)
         .unwrap()
