@@ -179,22 +179,58 @@ pub fn share(users: usize, index: u32, workers: u32) -> usize {
     users / w + usize::from(i < users % w)
 }
 
-/// What a load run found.
+/// How a run, or a merge of workers' runs, ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunVerdict {
+    /// Every threshold met, and no contract violation where the scenario forbids them (exit 0).
+    Passed,
+    /// A threshold missed, or a contract violation where the scenario forbids them (exit 1).
+    Failed,
+    /// No request got an answer: nothing was proven either way (exit 2).
+    Unverified,
+}
+
+/// What a load run (or a merge) found.
 #[derive(Debug, Clone)]
 pub struct LoadOutcome {
     /// Counts and histograms.
     pub result: LoadResult,
     /// Each threshold judged on the result.
     pub verdicts: Vec<Verdict>,
-    /// goose's own threshold verdict (it may also stop the run early).
-    pub goose_thresholds_failed: bool,
-    /// Whether the run passes: thresholds met, and no violation when the scenario forbids them.
-    pub passed: bool,
+    /// The verdict on the whole.
+    pub verdict: RunVerdict,
 }
 
-/// goose keeps one killswitch for the whole process: a run that stops early on a
-/// threshold would also stop any other run in flight. Runs in one process
-/// therefore take turns.
+impl LoadOutcome {
+    /// Whether the run passed.
+    pub fn passed(&self) -> bool {
+        self.verdict == RunVerdict::Passed
+    }
+}
+
+/// The one judge of a run and of a merge, so that both give the same verdict on the same requests:
+/// `rules` judged on `result` (rps is requests over `result.duration_secs`, see [`LoadResult`]), and
+/// its contract violations under the scenario's `fail_on_violation`.
+pub fn judge(result: LoadResult, rules: &[Rule]) -> LoadOutcome {
+    let verdicts: Vec<Verdict> = rules.iter().map(|r| r.judge(&result)).collect();
+    let answered = result.requests - result.transport_errors.min(result.requests);
+    let verdict = if answered == 0 {
+        RunVerdict::Unverified
+    } else if verdicts.iter().any(|v| !v.passed)
+        || (result.fail_on_violation && result.failures > 0)
+    {
+        RunVerdict::Failed
+    } else {
+        RunVerdict::Passed
+    };
+    LoadOutcome {
+        result,
+        verdicts,
+        verdict,
+    }
+}
+
+/// goose keeps one killswitch and one set of process-wide counters: runs in one process take turns.
 static ONE_ATTACK_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Runs a scenario.
@@ -228,15 +264,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
             url
         }
     };
-    let mut state = LoadState::new(
-        client,
-        scenario.clone(),
-        opts.account_header.clone(),
-        opts.headers.clone(),
-        opts.seed,
-        opts.worker_index,
-        opts.workers,
-    );
+    let mut state = LoadState::new(client, opts);
     state.start();
     let state = Arc::new(state);
 
@@ -251,12 +279,8 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    // Workers judge nothing alone: the merge judges the whole run.
-    config.threshold = if opts.workers > 1 {
-        Vec::new()
-    } else {
-        opts.thresholds.clone()
-    };
+    // goose judges no threshold: the harness's one judge does (`judge`), on the same numbers for
+    // a single run and for a merge.
     config.timeout = Some(opts.timeout.as_secs_f64().to_string());
     if scenario.test_plan.is_none() {
         let users = share(scenario.users.unwrap_or(1), opts.worker_index, opts.workers).max(1);
@@ -288,39 +312,24 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
             .map_err(goose_err)?,
         None => attack,
     };
-    let goose_thresholds_failed = match attack.execute().await {
-        Ok(_) => false,
-        Err(goose::GooseError::ThresholdsFailed { .. }) => true,
-        Err(e) => return Err(goose_err(e)),
-    };
-    let result = state.result();
-    let verdicts: Vec<Verdict> = if opts.workers > 1 {
+    attack.execute().await.map_err(goose_err)?;
+    // A worker of several judges no threshold alone (its share says little): the merge does.
+    let rules: Vec<Rule> = if opts.workers > 1 {
         Vec::new()
     } else {
         opts.thresholds
             .iter()
             .filter_map(|t| t.parse::<Rule>().ok())
-            .map(|r| r.judge(&result))
             .collect()
     };
-    let violations_ok = !scenario.fail_on_violation || result.failures == 0;
-    let passed = !goose_thresholds_failed
-        && verdicts.iter().all(|v| v.passed)
-        && violations_ok
-        && result.requests > 0;
-    Ok(LoadOutcome {
-        result,
-        verdicts,
-        goose_thresholds_failed,
-        passed,
-    })
+    Ok(judge(state.result(), &rules))
 }
 
 /// The summary printed after a run or a merge.
 pub fn summary(result: &LoadResult, verdicts: &[Verdict]) -> String {
     let ms = |v: Option<u64>| v.map_or("-".to_owned(), |v| format!("{:.2}", v as f64 / 1000.0));
     let mut out = format!(
-        "\nscenario {} · workers {:?} of {} · {:.1} s · {} requests · {:.0} req/s · {} contract violations\n",
+        "\nscenario {} · workers {:?} of {} · {:.1} s · {} requests · {:.0} req/s · {} contract violations · {} without an answer\n",
         result.scenario,
         result.workers,
         result.worker_count,
@@ -331,7 +340,8 @@ pub fn summary(result: &LoadResult, verdicts: &[Verdict]) -> String {
         } else {
             0.0
         },
-        result.failures
+        result.failures,
+        result.transport_errors
     );
     out.push_str(&format!(
         "{:<12} {:>9} {:>9} {:>9} {:>9} {:>9}\n",
@@ -351,6 +361,9 @@ pub fn summary(result: &LoadResult, verdicts: &[Verdict]) -> String {
     for (rule, n) in &result.failures_by_rule {
         out.push_str(&format!("violation {rule}: {n}\n"));
     }
+    for (kind, n) in &result.transport_errors_by_kind {
+        out.push_str(&format!("no answer ({kind}): {n}\n"));
+    }
     for v in verdicts {
         out.push_str(&format!(
             "threshold {} {} (observed {})\n",
@@ -362,17 +375,11 @@ pub fn summary(result: &LoadResult, verdicts: &[Verdict]) -> String {
     out
 }
 
-/// Merges workers' results exactly (histograms bucket by bucket) and judges `rules` on the whole.
-pub fn merge(parts: &[LoadResult], rules: &[Rule]) -> (LoadResult, Vec<Verdict>, bool) {
+/// Merges workers' results exactly (histograms bucket by bucket) and judges the whole as one run.
+pub fn merge(parts: &[LoadResult], rules: &[Rule]) -> LoadOutcome {
     let mut merged = LoadResult::default();
     for part in parts {
         merged.merge(part);
     }
-    let verdicts: Vec<Verdict> = rules.iter().map(|r| r.judge(&merged)).collect();
-    let passed = verdicts.iter().all(|v| v.passed)
-        && merged
-            .failures_by_rule
-            .get(transactions::REPLAY_RULE)
-            .is_none_or(|n| *n == 0);
-    (merged, verdicts, passed)
+    judge(merged, rules)
 }

@@ -78,8 +78,11 @@ impl Histogram {
 pub struct TransactionStats {
     /// Requests sent.
     pub requests: u64,
-    /// Requests whose answer broke the contract (or never came).
+    /// Requests whose answer broke the contract.
     pub failures: u64,
+    /// Requests that got no answer (they prove nothing about the contract).
+    #[serde(default)]
+    pub transport_errors: u64,
     /// Their latencies.
     pub latency: Histogram,
 }
@@ -94,16 +97,28 @@ pub struct LoadResult {
     pub workers: Vec<u32>,
     /// Of how many workers.
     pub worker_count: u32,
-    /// Wall time of the longest worker, in seconds (workers run side by side).
+    /// Wall time of the longest worker, in seconds (workers run side by side): from the start of the
+    /// attack, ramp-up included, to its end. `rps` thresholds are requests over this.
     pub duration_secs: f64,
     /// Requests sent.
     pub requests: u64,
-    /// Contract failures.
+    /// Answers that broke the contract.
     pub failures: u64,
+    /// Requests that got no answer (connect, timeout, reset, body): not contract failures, but they
+    /// count in `error-rate`.
+    #[serde(default)]
+    pub transport_errors: u64,
+    /// Whether a contract violation fails the run (the scenario's `fail_on_violation`); a merge
+    /// judges by it as a single run would.
+    #[serde(default = "yes")]
+    pub fail_on_violation: bool,
     /// Per transaction kind.
     pub transactions: BTreeMap<String, TransactionStats>,
-    /// Contract failures by the rule broken.
+    /// Contract failures by the rule broken (the judge's names).
     pub failures_by_rule: BTreeMap<String, u64>,
+    /// Requests without an answer, by kind (`connect`, `timeout`, `reset`, `body`, `other`).
+    #[serde(default)]
+    pub transport_errors_by_kind: BTreeMap<String, u64>,
     /// The first `id` each shared token replayed to (all workers must agree).
     pub replay_ids: BTreeMap<String, String>,
 }
@@ -129,14 +144,24 @@ impl LoadResult {
         self.duration_secs = self.duration_secs.max(other.duration_secs);
         self.requests += other.requests;
         self.failures += other.failures;
+        self.transport_errors += other.transport_errors;
+        // A merge forbids violations when any worker's scenario did (an empty result forbids none).
+        self.fail_on_violation |= other.fail_on_violation;
         for (name, t) in &other.transactions {
             let mine = self.transactions.entry(name.clone()).or_default();
             mine.requests += t.requests;
             mine.failures += t.failures;
+            mine.transport_errors += t.transport_errors;
             mine.latency.merge(&t.latency);
         }
         for (rule, n) in &other.failures_by_rule {
             *self.failures_by_rule.entry(rule.clone()).or_default() += n;
+        }
+        for (kind, n) in &other.transport_errors_by_kind {
+            *self
+                .transport_errors_by_kind
+                .entry(kind.clone())
+                .or_default() += n;
         }
         for (token, id) in &other.replay_ids {
             match self.replay_ids.get(token) {
@@ -154,6 +179,10 @@ impl LoadResult {
             }
         }
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What a threshold rule measures.
@@ -252,11 +281,16 @@ impl Rule {
     /// Judges the rule on a result.
     pub fn judge(&self, r: &LoadResult) -> Verdict {
         let (hist, requests, failures) = match &self.only {
+            // A request is an error for the rate when it broke the contract or got no answer.
             Some(name) => match r.transactions.get(name) {
-                Some(t) => (t.latency.clone(), t.requests, t.failures),
+                Some(t) => (
+                    t.latency.clone(),
+                    t.requests,
+                    t.failures + t.transport_errors,
+                ),
                 None => (Histogram::default(), 0, 0),
             },
-            None => (r.latency(), r.requests, r.failures),
+            None => (r.latency(), r.requests, r.failures + r.transport_errors),
         };
         let observed = match self.metric {
             Metric::Percentile(p) => hist.percentile(p).map(|v| v as f64),

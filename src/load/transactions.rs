@@ -7,6 +7,7 @@ use super::result::{LoadResult, TransactionStats};
 use super::scenario::{Kind, Scenario};
 use crate::contract::judge::{self, Answer, Breach, Expect, Shape};
 use crate::contract::{self, ErrorCode, ErrorTable, ExampleGen, invalid_cases};
+use crate::http::TransportError;
 use bytes::Bytes;
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Transaction, TransactionFunction, TransactionResult,
@@ -38,6 +39,9 @@ pub struct LoadState {
     table: ErrorTable,
     stats: Mutex<BTreeMap<Kind, TransactionStats>>,
     failures_by_rule: Mutex<BTreeMap<String, u64>>,
+    transport_errors_by_kind: Mutex<BTreeMap<String, u64>>,
+    /// The per-request timeout (a timed-out request is a transport error of that length).
+    timeout: std::time::Duration,
     replay_ids: Mutex<BTreeMap<usize, String>>,
     started: Instant,
 }
@@ -52,16 +56,11 @@ fn account_number(base: u64, worker: u32, user: usize, rotation: u64) -> String 
 }
 
 impl LoadState {
-    /// Prepares the pools for a scenario (`seed` fixes accounts and tokens; give all workers the same).
-    pub fn new(
-        client: reqwest::Client,
-        scenario: Scenario,
-        account_header: HeaderName,
-        headers: Vec<(HeaderName, HeaderValue)>,
-        seed: u64,
-        worker: u32,
-        workers: u32,
-    ) -> LoadState {
+    /// Prepares the pools for a run (its seed fixes accounts and tokens; all workers share it).
+    pub fn new(client: reqwest::Client, opts: &super::LoadOptions) -> LoadState {
+        let scenario = opts.scenario.clone();
+        let (seed, worker, workers) = (opts.seed, opts.worker_index, opts.workers);
+        let timeout = opts.timeout;
         let mut rng = contract::examples::SplitMix64::new(seed);
         let account_base = rng.next_u64() % 900_000_000_000;
         let mut generator = ExampleGen::new(seed);
@@ -86,8 +85,8 @@ impl LoadState {
             client,
             replay_account: account_number(account_base, u32::MAX / 2, 0, 0),
             scenario,
-            account_header,
-            headers,
+            account_header: opts.account_header.clone(),
+            headers: opts.headers.clone(),
             seed,
             worker,
             workers,
@@ -97,6 +96,8 @@ impl LoadState {
             table: ErrorTable::default(),
             stats: Mutex::new(BTreeMap::new()),
             failures_by_rule: Mutex::new(BTreeMap::new()),
+            transport_errors_by_kind: Mutex::new(BTreeMap::new()),
+            timeout,
             replay_ids: Mutex::new(BTreeMap::new()),
             started: Instant::now(),
         }
@@ -128,8 +129,11 @@ impl LoadState {
             duration_secs: self.started.elapsed().as_secs_f64(),
             requests: transactions.values().map(|t| t.requests).sum(),
             failures: transactions.values().map(|t| t.failures).sum(),
+            transport_errors: transactions.values().map(|t| t.transport_errors).sum(),
+            fail_on_violation: self.scenario.fail_on_violation,
             transactions,
             failures_by_rule: self.failures_by_rule.lock().clone(),
+            transport_errors_by_kind: self.transport_errors_by_kind.lock().clone(),
             replay_ids,
         }
     }
@@ -163,8 +167,8 @@ struct UserState {
 /// The rule a replay with another `id` breaks (the judge's name for it).
 pub const REPLAY_RULE: &str = "idempotency.replay-differs";
 
-/// The rule counted for a request that got no answer.
-pub const TRANSPORT_RULE: &str = "transport";
+/// The rule an answer that is not HTTP at all breaks (the judge's name for it).
+const NOT_HTTP_RULE: &str = "http.malformed";
 
 /// What the contract says the answer must be.
 enum Expected {
@@ -342,6 +346,16 @@ async fn run_transaction(
         .build();
     let start = Instant::now();
     let mut goose = user.request(request).await?;
+    // Ok(rules broken), or Err(the kind of transport error) when no answer came: that proves
+    // nothing about the contract and is counted apart.
+    let lost = |e: &reqwest::Error| {
+        let e = TransportError::from_reqwest(e, state.timeout);
+        if e.is_answer() {
+            Ok(vec![NOT_HTTP_RULE])
+        } else {
+            Err(e.kind())
+        }
+    };
     let (outcome, elapsed) = match goose.response {
         Ok(resp) => {
             let status = resp.status().as_u16();
@@ -352,16 +366,17 @@ async fn run_transaction(
                 .map(str::to_owned);
             match resp.bytes().await {
                 Ok(bytes) => (
-                    judge_answer(&state, &expect, status, ct.as_deref(), &bytes),
+                    Ok(judge_answer(&state, &expect, status, ct.as_deref(), &bytes)),
                     start.elapsed(),
                 ),
-                Err(_) => (vec![TRANSPORT_RULE], start.elapsed()),
+                Err(e) => (lost(&e), start.elapsed()),
             }
         }
-        Err(_) => (vec![TRANSPORT_RULE], start.elapsed()),
+        Err(e) => (lost(&e), start.elapsed()),
     };
     if let Some(u) = user.get_session_data_mut::<UserState>() {
-        match (outcome.is_empty(), kind) {
+        let kept = outcome.as_ref().is_ok_and(Vec::is_empty);
+        match (kept, kind) {
             (true, Kind::Quota) if expected_status == 200 => u.in_account += 1,
             (true, Kind::Quota) => u.refusals += 1,
             (true, Kind::Create | Kind::Mismatch | Kind::Duplicate) if expected_status == 200 => {
@@ -375,17 +390,30 @@ async fn run_transaction(
         let s = stats.entry(kind).or_default();
         s.requests += 1;
         s.latency.record(elapsed.as_micros() as u64);
-        if !outcome.is_empty() {
-            s.failures += 1;
+        match &outcome {
+            Ok(rules) if !rules.is_empty() => s.failures += 1,
+            Ok(_) => {}
+            Err(_) => s.transport_errors += 1,
         }
     }
-    if let Some(first) = outcome.first() {
-        let mut by_rule = state.failures_by_rule.lock();
-        for rule in &outcome {
-            *by_rule.entry((*rule).to_owned()).or_default() += 1;
+    match outcome {
+        Ok(rules) if !rules.is_empty() => {
+            let mut by_rule = state.failures_by_rule.lock();
+            for rule in &rules {
+                *by_rule.entry((*rule).to_owned()).or_default() += 1;
+            }
+            drop(by_rule);
+            let _ = user.set_failure(rules[0], &mut goose.request, None, None);
         }
-        drop(by_rule);
-        let _ = user.set_failure(first, &mut goose.request, None, None);
+        Ok(_) => {}
+        Err(kind) => {
+            *state
+                .transport_errors_by_kind
+                .lock()
+                .entry(kind.to_owned())
+                .or_default() += 1;
+            let _ = user.set_failure(kind, &mut goose.request, None, None);
+        }
     }
     Ok(())
 }

@@ -81,7 +81,11 @@ async fn smoke_runs_against_the_embedded_stub_and_writes_goose_reports() {
         .with_goose_reports(vec![json.clone(), md.clone()])
         .unwrap();
     let out = load::run(&opts).await.unwrap();
-    assert!(out.passed, "{}", load::summary(&out.result, &out.verdicts));
+    assert!(
+        out.passed(),
+        "{}",
+        load::summary(&out.result, &out.verdicts)
+    );
     assert_eq!(out.result.failures, 0);
     for kind in ["create", "replay", "mismatch", "invalid", "duplicate"] {
         assert!(
@@ -105,7 +109,7 @@ async fn an_impossible_threshold_fails_its_run_and_only_its_run() {
     let healthy = short("smoke", 2, 2);
     let (failing, healthy) = tokio::join!(load::run(&failing), load::run(&healthy));
     let failing = failing.unwrap();
-    assert!(!failing.passed);
+    assert!(!failing.passed());
     assert!(
         failing
             .verdicts
@@ -114,7 +118,7 @@ async fn an_impossible_threshold_fails_its_run_and_only_its_run() {
     );
     let healthy = healthy.unwrap();
     assert!(
-        healthy.passed,
+        healthy.passed(),
         "{}",
         load::summary(&healthy.result, &healthy.verdicts)
     );
@@ -130,7 +134,7 @@ async fn an_impossible_threshold_fails_its_run_and_only_its_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_storm_catches_a_stub_that_answers_a_new_id_on_replay() {
     let ok = load::run(&short("retry-storm", 8, 2)).await.unwrap();
-    assert!(ok.passed, "{}", load::summary(&ok.result, &ok.verdicts));
+    assert!(ok.passed(), "{}", load::summary(&ok.result, &ok.verdicts));
     let bad = load::run(
         &short("retry-storm", 8, 2)
             .with_stub_faults(vec![Fault::NewIdOnReplay])
@@ -138,7 +142,7 @@ async fn retry_storm_catches_a_stub_that_answers_a_new_id_on_replay() {
     )
     .await
     .unwrap();
-    assert!(!bad.passed);
+    assert!(!bad.passed());
     assert!(
         bad.result
             .failures_by_rule
@@ -162,7 +166,7 @@ async fn answers_that_break_the_envelope_are_counted_by_the_rule_they_break() {
     ] {
         let opts = short("smoke", 2, 1).with_stub_faults(vec![fault]).unwrap();
         let out = load::run(&opts).await.unwrap();
-        assert!(!out.passed, "{fault:?} passed");
+        assert!(!out.passed(), "{fault:?} passed");
         assert!(
             out.result.failures_by_rule.get(rule).copied().unwrap_or(0) > 0,
             "{fault:?}: {:?}",
@@ -188,13 +192,17 @@ async fn quota_pressure_expects_402_past_the_quota() {
             .unwrap()
     };
     let out = load::run(&run(vec![])).await.unwrap();
-    assert!(out.passed, "{}", load::summary(&out.result, &out.verdicts));
+    assert!(
+        out.passed(),
+        "{}",
+        load::summary(&out.result, &out.verdicts)
+    );
     assert!(
         out.result.transactions["quota"].requests > 4 * 6,
         "every user crossed the quota"
     );
     let bad = load::run(&run(vec![Fault::QuotaOffByOne])).await.unwrap();
-    assert!(!bad.passed);
+    assert!(!bad.passed());
     assert!(
         bad.result
             .failures_by_rule
@@ -423,4 +431,111 @@ async fn check_and_load_name_the_same_rules_for_the_same_broken_answers() {
         );
         assert_eq!(by_check, by_load, "{fault:?}: check and load disagree");
     }
+}
+
+/// Runs two worker processes of `smoke` against `base` and merges their files; returns the workers'
+/// and the merge's exit codes, and the merge's stdout.
+fn two_workers_then_merge(
+    base: &str,
+    merge_args: &[&str],
+) -> (Vec<Option<i32>>, Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<String> = (0..2)
+        .map(|i| dir.path().join(format!("w{i}.json")).display().to_string())
+        .collect();
+    let workers: Vec<_> = (0..2)
+        .map(|i| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+                .args([
+                    "load",
+                    "smoke",
+                    "--host",
+                    base,
+                    "--users",
+                    "2",
+                    "--run-time",
+                    "1s",
+                ])
+                .args([
+                    "--workers",
+                    "2",
+                    "--seed",
+                    "5",
+                    "--worker-index",
+                    &i.to_string(),
+                ])
+                .args(["--result", &files[i]])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let codes = workers
+        .into_iter()
+        .map(|mut w| w.wait().unwrap().code())
+        .collect();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args(["load", "merge", &files[0], &files[1]])
+        .args(merge_args)
+        .output()
+        .unwrap();
+    (
+        codes,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Regression (issue 13): two workers that both saw envelope violations merged to exit 0; the merge
+/// fails on any violation under the scenario's `fail_on_violation`, as a single run does.
+#[test]
+fn a_merge_of_workers_that_saw_violations_fails_as_a_single_run_would() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(crate::helpers::Server::start(
+        appflow_harness::stub::Engine::Fast,
+        appflow_harness::StubConfig {
+            faults: [Fault::BadCreatedAt].into_iter().collect(),
+            ..Default::default()
+        },
+    ));
+    let (workers, merged, stdout) = two_workers_then_merge(&server.server.base_url(), &[]);
+    assert_eq!(
+        workers,
+        vec![Some(1), Some(1)],
+        "each worker fails on its own"
+    );
+    assert_eq!(merged, Some(1), "the merge fails too: {stdout}");
+    assert!(stdout.contains("violation envelope.schema"), "{stdout}");
+    // And a healthy service's workers merge to a pass.
+    let healthy = runtime.block_on(crate::helpers::Server::start(
+        appflow_harness::stub::Engine::Fast,
+        Default::default(),
+    ));
+    let (workers, merged, stdout) = two_workers_then_merge(&healthy.server.base_url(), &[]);
+    assert_eq!(workers, vec![Some(0), Some(0)]);
+    assert_eq!(merged, Some(0), "{stdout}");
+}
+
+/// Regression (issue 13): thresholds were judged twice, by goose (which stopped a run early on a
+/// miss, over its own steady phase) and by the harness (over the whole wall time). Now one judge
+/// decides, at the end of the whole run, and a merge of the run's file gives the same verdicts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_judge_gives_a_run_and_its_merge_the_same_verdicts() {
+    let rules: Vec<String> = ["p50<1us", "error-rate<1%", "rps>=1"]
+        .map(str::to_owned)
+        .to_vec();
+    let opts = short("smoke", 2, 3).with_thresholds(rules.clone()).unwrap();
+    let run = load::run(&opts).await.unwrap();
+    assert_eq!(run.verdict, load::RunVerdict::Failed);
+    assert!(
+        run.result.duration_secs >= 2.9,
+        "a missed threshold no longer stops the run early ({:.2} s)",
+        run.result.duration_secs
+    );
+    let parsed: Vec<Rule> = rules.iter().map(|r| r.parse().unwrap()).collect();
+    let merged = load::merge(std::slice::from_ref(&run.result), &parsed);
+    assert_eq!(merged.verdicts, run.verdicts);
+    assert_eq!(merged.verdict, run.verdict);
+    let passed: Vec<bool> = run.verdicts.iter().map(|v| v.passed).collect();
+    assert_eq!(passed, vec![false, true, true]);
 }
