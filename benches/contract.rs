@@ -206,6 +206,7 @@ fn stub_handle(c: &mut Criterion) {
             account_present: true,
             body,
             body_truncated: false,
+            authorization: None,
         };
         STUB.with(|s| s.handle(&stub_req).status)
     };

@@ -48,6 +48,7 @@ fn handle(stub: &Stub, body: &[u8], account: &str) -> u16 {
         account_present: true,
         body: black_box(body),
         body_truncated: false,
+        authorization: None,
     })
     .status
 }

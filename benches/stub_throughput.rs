@@ -262,6 +262,7 @@ fn fill(stub: &Stub, n: u64) {
             account_present: true,
             body: body.as_bytes(),
             body_truncated: false,
+            authorization: None,
         });
         assert_eq!(r.status, 200);
     }

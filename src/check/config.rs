@@ -6,6 +6,7 @@
 //! token_ttl = "8h"       # how long a clientToken stays bound
 //! max_body = "256KiB"    # the server's body limit (a body one byte over it must be refused with 413)
 //! account_header = "X-Account-Id"
+//! require_account = false  # true: a request without the header is 401, not the default account
 //!
 //! [errors.IDEMPOTENT_PARAMETER_MISMATCH]   # any code of the contract's error table
 //! code = "IdempotentParameterMismatch"
@@ -29,6 +30,9 @@ pub struct ContractConfig {
     pub max_body: usize,
     /// The header naming the account.
     pub account_header: String,
+    /// Whether the target refuses requests without the account header (401) instead of giving them
+    /// the default account.
+    pub require_account: bool,
     /// The codes and statuses the target answers with.
     pub errors: ErrorTable,
 }
@@ -40,6 +44,7 @@ impl Default for ContractConfig {
             token_ttl: contract::DEFAULT_TOKEN_TTL,
             max_body: contract::DEFAULT_MAX_BODY,
             account_header: "X-Account-Id".into(),
+            require_account: false,
             errors: ErrorTable::default(),
         }
     }
@@ -59,6 +64,7 @@ struct RawConfig {
     token_ttl: Option<String>,
     max_body: Option<String>,
     account_header: Option<String>,
+    require_account: Option<bool>,
     #[serde(default)]
     errors: BTreeMap<String, RawError>,
 }
@@ -74,11 +80,25 @@ impl ContractConfig {
         self.errors.code_of(wire)
     }
 
-    /// Parses a `--contract` TOML document.
+    /// The contract as `dialect` frames its answers (the AWS dialect's codes are exception names).
+    pub fn for_dialect(dialect: contract::Dialect) -> ContractConfig {
+        ContractConfig {
+            errors: ErrorTable::for_dialect(dialect),
+            ..ContractConfig::default()
+        }
+    }
+
+    /// Parses a `--contract` TOML document (in the envelope dialect).
     pub fn from_toml(text: &str) -> Result<ContractConfig, Error> {
+        Self::from_toml_in(text, contract::Dialect::Envelope)
+    }
+
+    /// Parses a `--contract` TOML document over the contract as `dialect` frames it: an error's
+    /// `code` is then the wire name in that dialect (an exception name for `aws`).
+    pub fn from_toml_in(text: &str, dialect: contract::Dialect) -> Result<ContractConfig, Error> {
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| Error::Usage(format!("--contract: {e}")))?;
-        let mut cfg = ContractConfig::default();
+        let mut cfg = ContractConfig::for_dialect(dialect);
         if let Some(q) = raw.quota {
             cfg.quota = q;
         }
@@ -92,6 +112,9 @@ impl ContractConfig {
         }
         if let Some(h) = raw.account_header {
             cfg.account_header = h;
+        }
+        if let Some(r) = raw.require_account {
+            cfg.require_account = r;
         }
         for (name, e) in raw.errors {
             let code = ErrorCode::parse(&name).ok_or_else(|| {

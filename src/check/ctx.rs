@@ -184,8 +184,9 @@ impl Ctx {
         }
     }
 
-    /// Records that a call to the target's admin routes did not work: the check cannot verify.
-    pub fn admin_failed(&self, what: String) {
+    /// Records why the check cannot verify what it is for (the admin routes did not work, the
+    /// default account is full): an error, not a failure.
+    pub fn cannot_verify(&self, what: String) {
         let mut list = self.errors.lock();
         if list.len() < MAX_LISTED {
             list.push(self.failure(None, what, None, None, None));
@@ -286,6 +287,7 @@ impl Ctx {
                 headers: &r.headers,
                 body: &r.body,
                 truncated: r.truncated,
+                error_type: r.error_type.as_deref(),
             },
             &ex.sent.secrets,
         ))
@@ -332,16 +334,16 @@ impl Ctx {
         }
     }
 
-    /// Expects a 200 success envelope; returns `data`.
+    /// Expects a 200 success; returns what identifies the profile: the envelope's `data` (`id`,
+    /// `created_at`, …), or in the AWS dialect `{"id": <its ARN>}`.
     pub fn created(&self, ex: &Exchange, what: &str) -> Result<Value, Stop> {
         self.expected(ex, Expect::Success, what)?;
-        Ok(ex
-            .result
-            .as_ref()
-            .ok()
-            .and_then(|r| r.json.as_ref())
-            .map(|v| v["data"].clone())
-            .unwrap_or_default())
+        let body = ex.result.as_ref().ok().and_then(|r| r.json.as_ref());
+        Ok(match self.cfg.errors.dialect() {
+            contract::Dialect::Envelope => body.map(|v| v["data"].clone()),
+            contract::Dialect::Aws => body.map(|v| json!({ "id": v["connectorProfileArn"] })),
+        }
+        .unwrap_or_default())
     }
 
     /// Expects the error `code` with the configured status.
@@ -415,7 +417,7 @@ impl Ctx {
             {
                 Ok(v) => Ok(v["count"].as_u64().unwrap_or(0) as u32),
                 Err(e) => {
-                    self.admin_failed(format!("the admin listing failed: {e}"));
+                    self.cannot_verify(format!("the admin listing failed: {e}"));
                     Err(Stop)
                 }
             };

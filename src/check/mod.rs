@@ -316,6 +316,8 @@ pub async fn run_recorded(
                 quota: opts.contract.quota,
                 token_ttl: opts.contract.token_ttl,
                 max_body: opts.contract.max_body,
+                require_account: opts.contract.require_account,
+                dialect: opts.contract.errors.dialect(),
                 faults: faults.iter().copied().collect(),
                 ..StubConfig::default()
             };

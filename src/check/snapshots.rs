@@ -55,6 +55,10 @@ fn normalize_str(s: &str, account: Option<&str>) -> String {
     result
 }
 
+fn clip_chars(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
 fn normalize_strings(v: &mut Value, account: Option<&str>) {
     match v {
         Value::String(s) => *s = normalize_str(s, account),
@@ -128,8 +132,12 @@ pub fn render_parts(target: &Target, ex: &Exchange) -> (String, String) {
             let text = match &r.json {
                 Some(v) => serde_json::to_string_pretty(&normalize_response(v, account))
                     .unwrap_or_default(),
+                // Scrubbed whole, then clipped, so no part of a secret survives the clip.
                 None => normalize_str(
-                    &String::from_utf8_lossy(&r.body[..r.body.len().min(500)]),
+                    &clip_chars(
+                        &target.scrub(&String::from_utf8_lossy(&r.body), &ex.sent.secrets),
+                        500,
+                    ),
                     account,
                 ),
             };
@@ -231,6 +239,7 @@ pub fn race_summary(exchanges: &[Exchange]) -> String {
                         headers: "",
                         body: &r.body,
                         truncated: r.truncated,
+                        error_type: r.error_type.as_deref(),
                     },
                     &[],
                 );

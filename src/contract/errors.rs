@@ -128,28 +128,45 @@ pub struct ExpectedError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorTable {
     errors: std::collections::BTreeMap<ErrorCode, ExpectedError>,
+    dialect: super::Dialect,
 }
 
 impl Default for ErrorTable {
     fn default() -> Self {
+        Self::for_dialect(super::Dialect::Envelope)
+    }
+}
+
+impl ErrorTable {
+    /// The contract's table as `dialect` frames it: the envelope's codes, or the AWS exceptions
+    /// ([`super::aws_exception`]); the statuses are the same.
+    pub fn for_dialect(dialect: super::Dialect) -> Self {
         ErrorTable {
             errors: ErrorCode::ALL
                 .iter()
                 .map(|c| {
+                    let code = match dialect {
+                        super::Dialect::Envelope => c.as_str(),
+                        super::Dialect::Aws => super::aws_exception(*c),
+                    };
                     (
                         *c,
                         ExpectedError {
-                            code: c.as_str().into(),
+                            code: code.into(),
                             status: c.status(),
                         },
                     )
                 })
                 .collect(),
+            dialect,
         }
     }
-}
 
-impl ErrorTable {
+    /// How answers are framed.
+    pub fn dialect(&self) -> super::Dialect {
+        self.dialect
+    }
+
     /// What the target must answer for `code`.
     pub fn expected(&self, code: ErrorCode) -> &ExpectedError {
         &self.errors[&code]
@@ -163,7 +180,7 @@ impl ErrorTable {
             .map(|(c, _)| *c)
     }
 
-    /// Whether any error's code differs from the contract's own spelling.
+    /// Whether any error's code differs from the contract's own envelope spelling.
     pub fn renames_codes(&self) -> bool {
         self.errors.iter().any(|(c, e)| e.code != c.as_str())
     }

@@ -7,6 +7,7 @@
 //! The body is read in place ([`Doc`]) when it is in that subset, else as a `serde_json::Value`; the
 //! schemas are the same either way, so the verdict is too (tested).
 
+use super::dialect::Dialect;
 use super::doc::Doc;
 use super::errors::{ErrorCode, ErrorTable};
 use super::schema::SchemaKind;
@@ -26,6 +27,8 @@ pub struct Answer<'a> {
     pub body: &'a [u8],
     /// Whether the body was cut short by the reader's limit.
     pub truncated: bool,
+    /// The `x-amzn-errortype` header, if any (read in the AWS dialect).
+    pub error_type: Option<&'a str>,
 }
 
 /// What an answer is, read from its envelope.
@@ -327,7 +330,10 @@ pub fn judge(table: &ErrorTable, answer: &Answer<'_>, secrets: &[String]) -> Jud
     if leaked {
         breaches.push(Breach::SecretEchoed);
     }
-    let shape = read(table, answer, &mut breaches);
+    let shape = match table.dialect() {
+        Dialect::Envelope => read(table, answer, &mut breaches),
+        Dialect::Aws => read_aws(table, answer, &mut breaches),
+    };
     if let Shape::Success { .. } = shape
         && !(200..300).contains(&answer.status)
     {
@@ -358,6 +364,79 @@ pub fn judge(table: &ErrorTable, answer: &Answer<'_>, secrets: &[String]) -> Jud
         status: answer.status,
         shape,
         breaches,
+    }
+}
+
+/// The AppFlow model's `ConnectorProfileArn` pattern, anchored.
+fn is_connector_profile_arn(s: &str) -> bool {
+    static ARN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^arn:aws:appflow:.*:[0-9]+:.*$").expect("a valid pattern")
+    });
+    !s.is_empty() && s.len() <= 512 && ARN.is_match(s)
+}
+
+/// Reads an AWS REST-JSON answer: `{"connectorProfileArn"}` for a 2xx, an exception named by
+/// `x-amzn-errortype` (or the body's `__type`) with a `message` for a 4xx/5xx.
+fn read_aws(table: &ErrorTable, answer: &Answer<'_>, breaches: &mut Vec<Breach>) -> Shape {
+    let value = if answer.truncated {
+        None
+    } else {
+        serde_json::from_slice::<Value>(answer.body).ok()
+    };
+    let Some(v) = value.filter(Value::is_object) else {
+        breaches.push(Breach::NotJson {
+            truncated: answer.truncated,
+        });
+        return Shape::NotAnEnvelope;
+    };
+    if (200..300).contains(&answer.status) {
+        let arn = v.get("connectorProfileArn").and_then(Value::as_str);
+        if !arn.is_some_and(is_connector_profile_arn) {
+            breaches.push(Breach::Schema {
+                kind: SchemaKind::Success,
+                reasons: vec![
+                    "/connectorProfileArn: must be the profile's ARN (arn:aws:appflow:REGION:ACCOUNT:…)"
+                        .into(),
+                ],
+            });
+        }
+        return Shape::Success {
+            id: arn.map(str::to_owned),
+        };
+    }
+    if answer.status < 400 {
+        return Shape::NotAnEnvelope;
+    }
+    // The exception's name, as botocore reads it: the header, else the body's `__type`, else `code`.
+    let name = answer
+        .error_type
+        .map(|t| t.split(':').next().unwrap_or(t).trim())
+        .or_else(|| {
+            v.get("__type")
+                .and_then(Value::as_str)
+                .map(|t| t.rsplit('#').next().unwrap_or(t))
+        })
+        .or_else(|| v.get("code").and_then(Value::as_str))
+        .unwrap_or_default();
+    let mut reasons = Vec::new();
+    if name.is_empty() {
+        reasons.push("no x-amzn-errortype header (nor __type) names the exception".to_owned());
+    }
+    let message = ["message", "Message"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str));
+    if message.is_none_or(str::is_empty) {
+        reasons.push("/message: missing or empty".to_owned());
+    }
+    if !reasons.is_empty() {
+        breaches.push(Breach::Schema {
+            kind: SchemaKind::Error,
+            reasons,
+        });
+    }
+    Shape::Error {
+        wire: name.to_owned(),
+        code: table.code_of(name),
     }
 }
 
@@ -466,6 +545,7 @@ mod tests {
             headers: "",
             body: body.as_bytes(),
             truncated: false,
+            error_type: None,
         }
     }
 
@@ -567,6 +647,33 @@ mod tests {
             j.against(&t, Expect::Error(ErrorCode::IdempotentParameterMismatch)),
             None
         );
+    }
+
+    #[test]
+    fn the_aws_dialect_reads_arns_and_exceptions() {
+        let t = ErrorTable::for_dialect(Dialect::Aws);
+        let ok = r#"{"connectorProfileArn":"arn:aws:appflow:us-east-1:123456789012:connectorprofile/p"}"#;
+        let j = judge(&t, &answer(200, JSON, ok), &[]);
+        assert_eq!(rules(&j), Vec::<&str>::new());
+        assert!(j.is_created());
+        let mut a = answer(409, JSON, r#"{"message":"taken"}"#);
+        a.error_type = Some("ConflictException:http://internal.amazon.com/");
+        let j = judge(&t, &a, &[]);
+        assert_eq!(rules(&j), Vec::<&str>::new());
+        assert_eq!(j.code(), Some(ErrorCode::Conflict));
+        assert_eq!(j.outcome(), "409 ConflictException");
+        // No exception named, and an envelope where the ARN is due: both break the framing.
+        let j = judge(&t, &answer(409, JSON, r#"{"message":"taken"}"#), &[]);
+        assert_eq!(rules(&j), vec!["envelope.schema", "envelope.unknown-code"]);
+        let j = judge(&t, &answer(200, JSON, OK), &[]);
+        assert_eq!(rules(&j), vec!["envelope.schema"]);
+        // The mismatch has its own exception, so a conflict in its place is seen.
+        let mut a = answer(409, JSON, r#"{"message":"m"}"#);
+        a.error_type = Some("ConflictException");
+        let b = judge(&t, &a, &[])
+            .against(&t, Expect::Error(ErrorCode::IdempotentParameterMismatch))
+            .unwrap();
+        assert_eq!(b.expected(), "409 IdempotentParameterMismatchException");
     }
 
     #[test]

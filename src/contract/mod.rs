@@ -1,7 +1,9 @@
 //! The transport-free contract core: schemas, validation, typed model, error table, example generator
 //! and the idempotency fingerprint. No HTTP and no async runtime in here; everything else calls it.
 
+pub mod boundary;
 pub mod codegen;
+pub mod dialect;
 pub mod doc;
 pub mod errors;
 pub mod examples;
@@ -14,6 +16,8 @@ pub mod redact;
 pub mod schema;
 pub mod validate;
 
+pub use boundary::{EdgeCase, EdgeClass, edge_cases};
+pub use dialect::{Dialect, aws_exception};
 pub use errors::{ErrorCode, ErrorTable, ExpectedError};
 pub use examples::{ExampleGen, Size};
 pub use fingerprint::{Fingerprint, fingerprint};
@@ -41,15 +45,14 @@ pub fn is_valid_account(id: &str) -> bool {
     id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Whether a `content-type` header value names JSON (`application/json` or `application/*+json`,
-/// any parameters, any case).
+/// Whether a `content-type` header value names JSON: `application/json` in any letter case, with or
+/// without parameters (`; charset=utf-8`). `application/json-seq` and `application/*+json` are other
+/// media types, and so is a missing one.
 pub fn is_json_content_type(value: &str) -> bool {
-    let essence = value
+    value
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+        .eq_ignore_ascii_case("application/json")
 }

@@ -76,7 +76,7 @@ pub struct InvalidCase {
     pub body: Value,
 }
 
-fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
+pub(super) fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(r) => r
             .strip_prefix("#/$defs/")
@@ -87,7 +87,7 @@ fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 }
 
 /// Whether `value` matches a schema pattern (compiled once per pattern).
-fn matches(pattern: &str, value: &str) -> bool {
+pub(super) fn matches(pattern: &str, value: &str) -> bool {
     static CACHE: LazyLock<Mutex<HashMap<String, Option<regex::Regex>>>> =
         LazyLock::new(Default::default);
     let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
@@ -114,7 +114,7 @@ struct Walker<'a> {
     out: Vec<InvalidCase>,
 }
 
-fn set_at(body: &Value, path: &[String], f: &dyn Fn(&mut Value)) -> Value {
+pub(super) fn set_at(body: &Value, path: &[String], f: &dyn Fn(&mut Value)) -> Value {
     let mut copy = body.clone();
     let mut cur = &mut copy;
     for seg in path {
@@ -128,20 +128,22 @@ fn set_at(body: &Value, path: &[String], f: &dyn Fn(&mut Value)) -> Value {
     copy
 }
 
-fn pointer(path: &[String]) -> String {
+pub(super) fn pointer(path: &[String]) -> String {
     path.iter()
         .map(|s| format!("/{}", escape_pointer(s)))
         .collect()
 }
 
-fn wrong_type(schema: &Value) -> Value {
+/// Values of other JSON types than the schema's: the ones a client slips into (a number as a string,
+/// a boolean, `null`, which is not absence).
+fn wrong_types(schema: &Value) -> Vec<Value> {
     match schema.get("type").and_then(Value::as_str) {
-        Some("string") => json!(42),
-        Some("integer") | Some("number") => json!("443"),
-        Some("boolean") => json!("true"),
-        Some("array") => json!({"n": 1}),
-        Some("object") => json!([1, 2, 3]),
-        _ => json!(null),
+        Some("string") => vec![json!(42), json!(true)],
+        Some("integer") | Some("number") => vec![json!("443"), json!(true), json!(null)],
+        Some("boolean") => vec![json!("true"), json!(1)],
+        Some("array") => vec![json!({"n": 1})],
+        Some("object") => vec![json!([1, 2, 3])],
+        _ => vec![json!(null)],
     }
 }
 
@@ -158,9 +160,10 @@ impl Walker<'_> {
     fn walk(&mut self, schema: &Value, inst: &Value, path: &mut Vec<String>) {
         let schema = resolve(self.root, schema);
         if !path.is_empty() && schema.get("type").is_some() {
-            let bad = wrong_type(schema);
-            let body = set_at(self.body, path, &|v| *v = bad.clone());
-            self.case(CaseClass::Type, path, format!("wrong type ({bad})"), body);
+            for bad in wrong_types(schema) {
+                let body = set_at(self.body, path, &|v| *v = bad.clone());
+                self.case(CaseClass::Type, path, format!("wrong type ({bad})"), body);
+            }
         }
         if let Some(options) = schema.get("enum").and_then(Value::as_array)
             && let Some(s) = inst.as_str()
@@ -216,9 +219,23 @@ impl Walker<'_> {
                 body,
             );
         }
-        if schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) > 0 {
+        let min = schema.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+        if min > 0 {
             let body = set_at(self.body, path, &|v| *v = json!(""));
             self.case(CaseClass::Length, path, "empty string".into(), body);
+        }
+        if min > 1 {
+            // One character short of the bound, from the valid value (its pattern still holds).
+            let short: String = s.chars().take(min - 1).collect();
+            if short.chars().count() == min - 1 {
+                let body = set_at(self.body, path, &|v| *v = json!(short));
+                self.case(
+                    CaseClass::Length,
+                    path,
+                    format!("{} characters (at least {min})", min - 1),
+                    body,
+                );
+            }
         }
         if let Some(p) = pattern
             && let Some(bad) = pattern_breaker(p, s, max)
@@ -253,8 +270,15 @@ impl Walker<'_> {
             );
         }
         if schema.get("type").and_then(Value::as_str) == Some("integer") {
-            let body = set_at(self.body, path, &|v| *v = json!(1.5));
-            self.case(CaseClass::Range, path, "1.5 is not an integer".into(), body);
+            for fraction in [json!(1.5), json!(443.5)] {
+                let body = set_at(self.body, path, &|v| *v = fraction.clone());
+                self.case(
+                    CaseClass::Range,
+                    path,
+                    format!("{fraction} is not an integer"),
+                    body,
+                );
+            }
         }
     }
 

@@ -66,6 +66,8 @@ pub struct Received {
     pub headers: String,
     /// The `allow` header.
     pub allow: Option<String>,
+    /// The `x-amzn-errortype` header (an AWS-dialect error's exception).
+    pub error_type: Option<String>,
     /// The body (at most [`MAX_READ`] bytes).
     pub body: Bytes,
     /// Whether the body was longer than what was read.
@@ -256,6 +258,9 @@ impl Target {
         };
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let allow = header(reqwest::header::ALLOW);
+        let error_type = header(reqwest::header::HeaderName::from_static(
+            crate::contract::dialect::AWS_ERROR_TYPE_HEADER,
+        ));
         let headers = resp
             .headers()
             .iter()
@@ -297,6 +302,7 @@ impl Target {
             content_type,
             headers,
             allow,
+            error_type,
             body,
             truncated,
             json,
@@ -367,12 +373,14 @@ impl Target {
         match &ex.result {
             Err(e) => format!("(no response: {e})"),
             Ok(r) => {
-                let mut text = format!("HTTP {}\n{}\n\n", r.status, r.headers);
-                text.push_str(&clip(&String::from_utf8_lossy(&r.body), 2000));
+                // Scrubbed whole, then clipped: a clip must never leave part of a secret behind.
+                let headers = self.scrub(&r.headers, &ex.sent.secrets);
+                let body = self.scrub(&String::from_utf8_lossy(&r.body), &ex.sent.secrets);
+                let mut text = format!("HTTP {}\n{headers}\n\n{}", r.status, clip(&body, 2000));
                 if r.truncated {
                     text.push_str(&format!("\n(body cut after {MAX_READ} bytes)"));
                 }
-                self.scrub(&text, &ex.sent.secrets)
+                text
             }
         }
     }

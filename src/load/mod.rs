@@ -42,6 +42,8 @@ pub struct LoadOptions {
     pub timeout: Duration,
     /// Embedded stub faults.
     pub stub_faults: Vec<Fault>,
+    /// How the target frames its answers.
+    pub dialect: crate::contract::Dialect,
 }
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -63,7 +65,14 @@ impl LoadOptions {
             seed: rand::random(),
             timeout: Duration::from_secs(10),
             stub_faults: Vec::new(),
+            dialect: crate::contract::Dialect::Envelope,
         }
+    }
+
+    /// How the target frames its answers (the embedded stub then frames them so too).
+    pub fn with_dialect(mut self, dialect: crate::contract::Dialect) -> LoadOptions {
+        self.dialect = dialect;
+        self
     }
 
     /// Loads the service at `url` instead of the embedded stub.
@@ -255,6 +264,7 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
         None => {
             let config = StubConfig {
                 quota: scenario.quota,
+                dialect: opts.dialect,
                 faults: opts.stub_faults.iter().copied().collect(),
                 ..StubConfig::default()
             };

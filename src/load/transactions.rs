@@ -93,7 +93,7 @@ impl LoadState {
             account_base,
             replay_pool,
             invalid_pool,
-            table: ErrorTable::default(),
+            table: ErrorTable::for_dialect(opts.dialect),
             stats: Mutex::new(BTreeMap::new()),
             failures_by_rule: Mutex::new(BTreeMap::new()),
             transport_errors_by_kind: Mutex::new(BTreeMap::new()),
@@ -181,8 +181,7 @@ enum Expected {
 fn judge_answer(
     state: &LoadState,
     expect: &Expected,
-    status: u16,
-    content_type: Option<&str>,
+    (status, content_type, error_type): (u16, Option<&str>, Option<&str>),
     body: &[u8],
 ) -> Vec<&'static str> {
     let judged = judge::judge(
@@ -193,6 +192,7 @@ fn judge_answer(
             headers: "",
             body,
             truncated: false,
+            error_type,
         },
         &[],
     );
@@ -359,14 +359,22 @@ async fn run_transaction(
     let (outcome, elapsed) = match goose.response {
         Ok(resp) => {
             let status = resp.status().as_u16();
-            let ct = resp
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let header = |n: &str| {
+                resp.headers()
+                    .get(n)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let ct = header(reqwest::header::CONTENT_TYPE.as_str());
+            let et = header(contract::dialect::AWS_ERROR_TYPE_HEADER);
             match resp.bytes().await {
                 Ok(bytes) => (
-                    Ok(judge_answer(&state, &expect, status, ct.as_deref(), &bytes)),
+                    Ok(judge_answer(
+                        &state,
+                        &expect,
+                        (status, ct.as_deref(), et.as_deref()),
+                        &bytes,
+                    )),
                     start.elapsed(),
                 ),
                 Err(e) => (lost(&e), start.elapsed()),

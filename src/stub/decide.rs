@@ -43,6 +43,9 @@ pub struct StubRequest<'a> {
     pub body: &'a [u8],
     /// Whether the transport saw more bytes than it read (a body over the limit).
     pub body_truncated: bool,
+    /// The `Authorization` header, if any: a SigV4 one whose access key id is 12 digits names the
+    /// account (signatures are not verified).
+    pub authorization: Option<&'a str>,
 }
 
 /// An HTTP response, ready for any transport.
@@ -54,6 +57,10 @@ pub struct StubResponse {
     pub content_type: &'static str,
     /// Whether to send `Allow: POST`.
     pub allow_post: bool,
+    /// In the AWS dialect, an error's exception (sent as `x-amzn-errortype`).
+    pub error_type: Option<&'static str>,
+    /// Close the connection without answering (`Fault::LoseResponseAfterCreate`; fast engine only).
+    pub drop_connection: bool,
     /// The body.
     pub body: Bytes,
 }
@@ -71,8 +78,28 @@ struct Params<'a> {
 
 /// Derives the request schema a pattern fault validates with (never a hand copy of the rules).
 pub(super) fn faulty_schema(faults: Faults) -> Option<Value> {
-    if !faults.has(Fault::UnanchoredPatterns) && !faults.has(Fault::NoLabelRule) {
+    let derived = [
+        Fault::UnanchoredPatterns,
+        Fault::NoLabelRule,
+        Fault::MaxLengthExclusive,
+        Fault::LabelOnlyForCustom,
+    ];
+    if !derived.into_iter().any(|f| faults.has(f)) {
         return None;
+    }
+    fn exclusive_max(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::Number(n)) = map.get_mut("maxLength")
+                    && let Some(m) = n.as_u64()
+                {
+                    *n = m.saturating_sub(1).into();
+                }
+                map.values_mut().for_each(exclusive_max);
+            }
+            Value::Array(items) => items.iter_mut().for_each(exclusive_max),
+            _ => {}
+        }
     }
     fn unanchor(v: &mut Value) {
         match v {
@@ -97,6 +124,17 @@ pub(super) fn faulty_schema(faults: Faults) -> Option<Value> {
     {
         rules.retain(|r| r["then"]["required"] != json!(["connectorLabel"]));
     }
+    if faults.has(Fault::MaxLengthExclusive) {
+        exclusive_max(&mut schema);
+    }
+    if faults.has(Fault::LabelOnlyForCustom)
+        && let Some(Value::Array(rules)) = schema.get_mut("allOf")
+    {
+        rules.push(json!({
+            "if": {"properties": {"connectorType": {"not": {"const": "CustomConnector"}}}},
+            "then": {"not": {"required": ["connectorLabel"]}}
+        }));
+    }
     Some(schema)
 }
 
@@ -114,13 +152,27 @@ impl Stub {
         if req.method != "POST" {
             return self.error(ErrorCode::MethodNotAllowed);
         }
-        if !req.content_type.is_some_and(contract::is_json_content_type) {
+        let faults = self.config.faults;
+        let json = if faults.has(Fault::StrictMediaType) {
+            req.content_type == Some("application/json")
+        } else {
+            req.content_type.is_some_and(contract::is_json_content_type)
+        };
+        if !json {
             return self.error(ErrorCode::UnsupportedMediaType);
         }
-        if req.body_truncated || req.body.len() > self.config.max_body {
+        let limit = if faults.has(Fault::BodyLimitOffByOne) {
+            self.config.max_body.saturating_sub(1)
+        } else {
+            self.config.max_body
+        };
+        let too_large = req.body_truncated || req.body.len() > limit;
+        if too_large && !faults.has(Fault::SizeAfterIdentity) {
             return self.error(ErrorCode::PayloadTooLarge);
         }
+        let sigv4 = req.authorization.and_then(contract::dialect::sigv4_account);
         let account = match (req.account, req.account_present) {
+            _ if let Some(id) = sigv4 => parse_account(id),
             (Some(id), _) if contract::is_valid_account(id) => parse_account(id),
             (_, true) => {
                 return self.error_envelope(&ErrorEnvelope::with_message(
@@ -134,9 +186,21 @@ impl Stub {
                     "This server requires the account header",
                 ));
             }
+            _ if faults.has(Fault::NoDefaultAccount) => rand::random::<u64>() % 1_000_000_000,
             _ => DEFAULT_ACCOUNT,
         };
-        if !self.config.faults.any()
+        if too_large {
+            return self.error(ErrorCode::PayloadTooLarge);
+        }
+        if faults.has(Fault::BigNumbers500) && has_long_digit_run(req.body, 20) {
+            let mut r = self.respond(
+                500,
+                b"<html><body><h1>500 Internal Server Error</h1></body></html>".to_vec(),
+            );
+            r.content_type = "text/html";
+            return r;
+        }
+        if !faults.any()
             && let Some(doc) = contract::doc::Doc::parse(req.body)
         {
             // The fast path: the body read in place, checked against the same schema. An invalid
@@ -178,10 +242,26 @@ impl Stub {
                 }]));
             }
         };
-        let violations = match &self.faulty_validator {
+        let mut violations = match &self.faulty_validator {
             Some(v) if v.is_valid(&body) => Vec::new(),
-            Some(_) | None => contract::validate(&body),
+            // A stricter derived schema refuses what the contract's accepts: say so, generically.
+            Some(_) => match contract::validate(&body) {
+                v if v.is_empty() => vec![Violation {
+                    field: String::new(),
+                    reason: "does not match the schema".into(),
+                }],
+                v => v,
+            },
+            None => contract::validate(&body),
         };
+        if faults.has(Fault::IntegerFloatsRefused) && violations.is_empty() {
+            violations.extend(whole_floats(&body, String::new()).into_iter().map(|field| {
+                Violation {
+                    field,
+                    reason: "must be an integer".into(),
+                }
+            }));
+        }
         let token = body
             .get(contract::fingerprint::TOKEN_MEMBER)
             .and_then(Value::as_str);
@@ -191,6 +271,12 @@ impl Stub {
             .map(|_| contract::fingerprint(&body));
         if !violations.is_empty() {
             self.bind_failed_token(account, token, fingerprint);
+            self.count_refusal(account);
+            if faults.has(Fault::DetailFieldsNotPointers) {
+                for v in &mut violations {
+                    v.field = v.field.trim_start_matches('/').to_owned();
+                }
+            }
             return self.error_envelope(&ErrorEnvelope::validation(violations));
         }
         let credentials = self
@@ -229,6 +315,14 @@ impl Stub {
                 expires_at: now + self.ttl(),
             },
         );
+    }
+
+    /// With `Fault::RefusalsUseQuota`: a refused request takes a place of the account's quota.
+    fn count_refusal(&self, account: u64) {
+        if self.config.faults.has(Fault::RefusalsUseQuota) {
+            let mut shard = self.shard(account).lock();
+            shard.accounts.entry(account).or_default().refused += 1;
+        }
     }
 
     fn ttl(&self) -> chrono::Duration {
@@ -283,6 +377,9 @@ impl Stub {
             } else {
                 ErrorCode::IdempotentParameterMismatch
             };
+            if faults.has(Fault::RefusalsUseQuota) {
+                acc.refused += 1;
+            }
             return self.error(code);
         }
 
@@ -291,20 +388,25 @@ impl Stub {
         } else {
             acc.names.contains(name)
         };
-        if name_taken {
-            drop(shard);
-            self.bind_failed_token(account, params.token, params.fingerprint);
-            return self.error(ErrorCode::Conflict);
-        }
         let held = if faults.has(Fault::SharedQuota) {
             self.shared_count.load(Ordering::SeqCst)
         } else {
-            acc.profiles.len() as u32
+            acc.profiles.len() as u32 + acc.refused
         };
-        if held >= quota {
+        let full = held >= quota;
+        // The contract checks the name before the quota; the fault checks them the other way round.
+        let refusal = match (name_taken, full, faults.has(Fault::QuotaBeforeName)) {
+            (_, true, true) | (false, true, false) => Some(ErrorCode::QuotaExceeded),
+            (true, _, _) => Some(ErrorCode::Conflict),
+            (false, false, _) => None,
+        };
+        if let Some(code) = refusal {
+            if code == ErrorCode::Conflict && faults.has(Fault::RefusalsUseQuota) {
+                acc.refused += 1;
+            }
             drop(shard);
             self.bind_failed_token(account, params.token, params.fingerprint);
-            return self.error(ErrorCode::QuotaExceeded);
+            return self.error(code);
         }
 
         if faults.has(Fault::RacyToken) || faults.has(Fault::RacyQuota) {
@@ -343,6 +445,40 @@ impl Stub {
             shard.expiry.push_back((expires_at, account, t));
         }
         drop(shard);
+        // Faults for clients' retry logic: the profile exists, but the client does not learn it.
+        if faults.has(Fault::LoseResponseAfterCreate) {
+            let mut r = self.error(ErrorCode::InternalError);
+            r.drop_connection = true;
+            return r;
+        }
+        if faults.has(Fault::Error500AfterCreate) {
+            return self.error(ErrorCode::InternalError);
+        }
         self.success(account, &profile, echo)
+    }
+}
+
+/// Whether `body` holds a run of at least `n` ASCII digits (an integer beyond 64 bits).
+fn has_long_digit_run(body: &[u8], n: usize) -> bool {
+    body.split(|b| !b.is_ascii_digit())
+        .any(|run| run.len() >= n)
+}
+
+/// The pointers of every number written with a zero fraction (`443.0`) in `v`.
+fn whole_floats(v: &Value, at: String) -> Vec<String> {
+    match v {
+        Value::Number(n) if n.is_f64() && n.as_f64().is_some_and(|f| f.fract() == 0.0) => vec![at],
+        Value::Object(m) => m
+            .iter()
+            .flat_map(|(k, v)| {
+                whole_floats(v, format!("{at}/{}", contract::validate::escape_pointer(k)))
+            })
+            .collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| whole_floats(v, format!("{at}/{i}")))
+            .collect(),
+        _ => Vec::new(),
     }
 }

@@ -10,17 +10,28 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+/// The answer was dropped on purpose (`Fault::LoseResponseAfterCreate`): the connection closes.
+#[derive(Debug)]
+pub struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the stub dropped the answer on purpose")
+    }
+}
+
+impl std::error::Error for Dropped {}
 
 /// Answers one hyper request with the stub (reads the body up to the limit, calls `Stub::handle`):
 /// the fast server's service, and one for a caller's own hyper server.
 pub async fn respond(
     stub: Arc<Stub>,
     req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let max = stub.config().max_body;
     let (parts, body) = req.into_parts();
     let declared = parts
@@ -47,6 +58,7 @@ pub async fn respond(
         account_present: parts.headers.contains_key(contract::ACCOUNT_HEADER),
         body: &bytes,
         body_truncated: truncated,
+        authorization: header(hyper::header::AUTHORIZATION.as_str()),
     };
     let out = if stub.config().faults.any() {
         // A racy fault blocks inside the handler on purpose; hand this worker's other tasks
@@ -61,9 +73,16 @@ pub async fn respond(
     if out.allow_post {
         builder = builder.header(hyper::header::ALLOW, "POST");
     }
+    if let Some(t) = out.error_type {
+        builder = builder.header(contract::dialect::AWS_ERROR_TYPE_HEADER, t);
+    }
     if truncated {
         // The rest of an over-long body is not read; tell the client the connection ends here.
         builder = builder.header(hyper::header::CONNECTION, "close");
+    }
+    if out.drop_connection {
+        // An error from the service makes hyper close the connection without a response.
+        return Err(Dropped);
     }
     Ok(builder
         .body(Full::new(out.body))

@@ -51,11 +51,40 @@ pub enum Fault {
     FailedBindsToken,
     /// Every response is sent as `text/plain`.
     TextPlain,
+    /// A string of exactly its maximum length is refused (the bound taken as exclusive).
+    MaxLengthExclusive,
+    /// An integer written with a zero fraction (`443.0`) is refused.
+    IntegerFloatsRefused,
+    /// `connectorLabel` is refused on every type but CustomConnector.
+    LabelOnlyForCustom,
+    /// The quota is checked before the name: a taken name in a full account answers 402, not 409.
+    QuotaBeforeName,
+    /// The account header is checked before the body's size: a large body with a malformed account
+    /// answers 401, not 413.
+    SizeAfterIdentity,
+    /// Refused requests (validation, mismatch, conflict) use up the account's quota.
+    RefusalsUseQuota,
+    /// Only the exact `application/json` is JSON (`; charset=utf-8` or another case answers 415).
+    StrictMediaType,
+    /// A body of exactly the size limit answers 413.
+    BodyLimitOffByOne,
+    /// A request without the account header does not belong to the default account.
+    NoDefaultAccount,
+    /// An integer of 20 digits or more answers 500 with an HTML page.
+    BigNumbers500,
+    /// `error.details[].field` names the member without a JSON pointer's leading `/`.
+    DetailFieldsNotPointers,
+    /// For clients' retry logic: a create that makes a profile closes the connection without
+    /// answering (fast engine only). A client that retries with the same token gets the replay.
+    LoseResponseAfterCreate,
+    /// For clients' retry logic: a create that makes a profile answers 500 `INTERNAL_ERROR`
+    /// (`InternalServerException`). A client that retries with the same token gets the replay.
+    Error500AfterCreate,
 }
 
 impl Fault {
     /// Every fault, in declaration order.
-    pub const ALL: [Fault; 19] = [
+    pub const ALL: [Fault; 32] = [
         Fault::IgnoreToken,
         Fault::NewIdOnReplay,
         Fault::AcceptMismatch,
@@ -75,6 +104,19 @@ impl Fault {
         Fault::RefuseReplayAtQuota,
         Fault::FailedBindsToken,
         Fault::TextPlain,
+        Fault::MaxLengthExclusive,
+        Fault::IntegerFloatsRefused,
+        Fault::LabelOnlyForCustom,
+        Fault::QuotaBeforeName,
+        Fault::SizeAfterIdentity,
+        Fault::RefusalsUseQuota,
+        Fault::StrictMediaType,
+        Fault::BodyLimitOffByOne,
+        Fault::NoDefaultAccount,
+        Fault::BigNumbers500,
+        Fault::DetailFieldsNotPointers,
+        Fault::LoseResponseAfterCreate,
+        Fault::Error500AfterCreate,
     ];
 
     /// The fault's name on the command line and in the README (`racy-token`).
@@ -99,6 +141,19 @@ impl Fault {
             Fault::RefuseReplayAtQuota => "refuse-replay-at-quota",
             Fault::FailedBindsToken => "failed-binds-token",
             Fault::TextPlain => "text-plain",
+            Fault::MaxLengthExclusive => "max-length-exclusive",
+            Fault::IntegerFloatsRefused => "integer-floats-refused",
+            Fault::LabelOnlyForCustom => "label-only-for-custom",
+            Fault::QuotaBeforeName => "quota-before-name",
+            Fault::SizeAfterIdentity => "size-after-identity",
+            Fault::RefusalsUseQuota => "refusals-use-quota",
+            Fault::StrictMediaType => "strict-media-type",
+            Fault::BodyLimitOffByOne => "body-limit-off-by-one",
+            Fault::NoDefaultAccount => "no-default-account",
+            Fault::BigNumbers500 => "big-numbers-500",
+            Fault::DetailFieldsNotPointers => "detail-fields-not-pointers",
+            Fault::LoseResponseAfterCreate => "lose-response-after-create",
+            Fault::Error500AfterCreate => "error-500-after-create",
         }
     }
 }

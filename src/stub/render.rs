@@ -4,10 +4,10 @@
 use super::decide::StubResponse;
 use super::fault::Fault;
 use super::state::{Profile, Stub};
-use crate::contract::{Created, ErrorCode, ErrorEnvelope, SuccessEnvelope};
+use crate::contract::{Created, Dialect, ErrorCode, ErrorEnvelope, SuccessEnvelope, aws_exception};
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// RFC 3339 in UTC with milliseconds (`2026-11-29T17:17:26.123Z`), as chrono's
 /// `to_rfc3339_opts(Millis, true)` writes it, without its general-purpose formatter.
@@ -65,6 +65,8 @@ impl Stub {
             status,
             content_type,
             allow_post: false,
+            error_type: None,
+            drop_connection: false,
             body: Bytes::from(body),
         }
     }
@@ -75,7 +77,15 @@ impl Stub {
         } else {
             env.error.code.status()
         };
-        let mut r = self.respond(status, serde_json::to_vec(env).unwrap_or_default());
+        let mut r = match self.config.dialect {
+            Dialect::Envelope => self.respond(status, serde_json::to_vec(env).unwrap_or_default()),
+            Dialect::Aws => {
+                let body = json!({ "message": env.error.message });
+                let mut r = self.respond(status, serde_json::to_vec(&body).unwrap_or_default());
+                r.error_type = Some(aws_exception(env.error.code));
+                r
+            }
+        };
         r.allow_post = env.error.code == ErrorCode::MethodNotAllowed;
         r
     }
@@ -96,6 +106,13 @@ impl Stub {
     }
 
     pub(super) fn success(&self, account: u64, p: &Profile, echo: Option<&Value>) -> StubResponse {
+        if self.config.dialect == Dialect::Aws {
+            let mut body = json!({ "connectorProfileArn": self.arn(account, &p.name) });
+            if let Some(creds) = echo {
+                body["connectorProfileCredentials"] = creds.clone();
+            }
+            return self.respond(200, serde_json::to_vec(&body).unwrap_or_default());
+        }
         let created_at = if self.config.faults.has(Fault::BadCreatedAt) {
             p.created_at.format("%Y-%m-%d %H:%M:%S").to_string()
         } else {

@@ -25,6 +25,8 @@ pub struct StubConfig {
     pub max_body: usize,
     /// The region in ARNs.
     pub region: String,
+    /// How answers are framed (the envelope, or AppFlow's own REST-JSON).
+    pub dialect: contract::Dialect,
     /// Deliberate contract violations (none by default).
     pub faults: Faults,
 }
@@ -37,6 +39,7 @@ impl Default for StubConfig {
             require_account: false,
             max_body: contract::DEFAULT_MAX_BODY,
             region: "us-east-1".into(),
+            dialect: contract::Dialect::Envelope,
             faults: Faults::NONE,
         }
     }
@@ -71,6 +74,8 @@ pub(super) struct Account {
     pub(super) names: HashSet<Arc<str>>,
     /// Keyed by the token; the same allocation is shared with the shard's expiry queue.
     pub(super) tokens: HashMap<Arc<str>, TokenEntry>,
+    /// Refused requests counted against the quota (only under `Fault::RefusalsUseQuota`).
+    pub(super) refused: u32,
 }
 
 /// The accounts whose ids hash to one shard, behind one lock.

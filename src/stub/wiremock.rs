@@ -32,12 +32,18 @@ impl Respond for ContractResponder {
             account_present: request.headers.contains_key(contract::ACCOUNT_HEADER),
             body: &request.body,
             body_truncated: false,
+            authorization: header("authorization"),
         };
+        // wiremock answers every request: a dropped connection (a client fault of the fast
+        // engine) is answered as the 500 it stands for.
         let resp = self.stub.handle(&req);
         let mut template = ResponseTemplate::new(resp.status)
             .set_body_raw(Vec::from(resp.body), resp.content_type);
         if resp.allow_post {
             template = template.insert_header("allow", "POST");
+        }
+        if let Some(t) = resp.error_type {
+            template = template.insert_header(contract::dialect::AWS_ERROR_TYPE_HEADER, t);
         }
         template
     }

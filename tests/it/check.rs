@@ -3,6 +3,7 @@
 
 use crate::hostile::{Behaviour, spawn};
 use appflow_harness::check::{self, CheckOptions, ContractConfig, Report, Status, Verdict};
+use appflow_harness::contract::Dialect;
 use appflow_harness::stub::{Engine, Fault};
 
 /// The embedded stub, only the checks and groups `only` names (comma-separated; all when empty).
@@ -85,24 +86,76 @@ pub const FAULT_TABLE: &[(&str, &str)] = &[
     ("refuse-replay-at-quota", "idempotency.replay-at-full-quota"),
     ("failed-binds-token", "idempotency.failure-binds-nothing"),
     ("text-plain", "envelope.success-shape"),
+    ("max-length-exclusive", "boundary.max-length"),
+    ("integer-floats-refused", "boundary.integer-as-float"),
+    ("label-only-for-custom", "boundary.optional-members"),
+    ("quota-before-name", "order.name-before-quota"),
+    ("size-after-identity", "order.size-before-identity"),
+    ("refusals-use-quota", "quota.refusals-use-no-quota"),
+    ("strict-media-type", "http.json-media-types"),
+    ("body-limit-off-by-one", "http.body-limit-in-bytes"),
+    ("no-default-account", "http.default-account"),
+    ("big-numbers-500", "json.unusual-but-well-formed"),
+    ("detail-fields-not-pointers", "envelope.error-shape"),
+    ("lose-response-after-create", "envelope.success-shape"),
+    ("error-500-after-create", "envelope.success-shape"),
+];
+
+/// Faults that break members only the envelope has (`id`, `created_at`, `details`): the AWS
+/// framing (`{"connectorProfileArn"}`, `{"message"}`) carries none of them, so there is nothing to see.
+pub const ENVELOPE_ONLY: &[&str] = &[
+    "new-id-on-replay",
+    "no-created-at",
+    "bad-created-at",
+    "detail-fields-not-pointers",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_fault_mode_is_caught_by_the_check_named_for_it() {
+async fn every_fault_mode_is_caught_by_the_check_named_for_it_in_both_dialects() {
     let named: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
     let table: Vec<&str> = FAULT_TABLE.iter().map(|(f, _)| *f).collect();
     assert_eq!(named, table, "every fault has a row");
-    for (fault, id) in FAULT_TABLE {
-        let group = id.split('.').next().unwrap();
-        let opts = embedded(group)
-            .with_stub_faults(vec![fault.parse().unwrap()])
+    for dialect in Dialect::ALL {
+        for (fault, id) in FAULT_TABLE {
+            if dialect == Dialect::Aws && ENVELOPE_ONLY.contains(fault) {
+                continue;
+            }
+            let group = id.split('.').next().unwrap();
+            let opts = embedded(group)
+                .with_contract(ContractConfig::for_dialect(dialect))
+                .and_then(|o| o.with_stub_faults(vec![fault.parse().unwrap()]))
+                .unwrap();
+            let r = run(opts).await;
+            assert!(!r.passed(), "{dialect:?} {fault}: the run passed");
+            let check = r.checks.iter().find(|c| c.id == *id).unwrap();
+            // A lost answer proves nothing: that fault leaves its check unverified, not failed.
+            let expected = if *fault == "lose-response-after-create" {
+                Status::Error
+            } else {
+                Status::Failed
+            };
+            assert_eq!(
+                check.status,
+                expected,
+                "{dialect:?} {fault}: {id} {:?}",
+                failed_ids(&r)
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_stub_passes_every_check_in_the_aws_dialect_on_both_engines() {
+    for engine in [Engine::Fast, Engine::Wiremock] {
+        let opts = embedded("")
+            .with_engine(engine)
+            .with_contract(ContractConfig::for_dialect(Dialect::Aws))
             .unwrap();
         let r = run(opts).await;
-        assert!(!r.passed(), "{fault}: the run passed");
         assert!(
-            failed_ids(&r).contains(id),
-            "{fault}: {id} not among {:?}",
-            failed_ids(&r)
+            r.passed(),
+            "{engine:?}: {:?}",
+            r.failed().collect::<Vec<_>>()
         );
     }
 }
@@ -143,6 +196,15 @@ async fn a_contract_file_changes_what_is_expected() {
     );
     assert_eq!(r.summary.failed, 7);
     // Quota and TTL overrides are applied to the embedded stub too, so the run still passes.
+    // A service that requires the account header: a request without it is 401, not the default account.
+    let cfg = ContractConfig::from_toml("require_account = true\n").unwrap();
+    let r = run(embedded("http.default-account").with_contract(cfg).unwrap()).await;
+    assert!(r.passed(), "{:?}", r.checks);
+    let r = run(embedded("http.default-account")
+        .with_stub_faults(vec![Fault::NoDefaultAccount])
+        .unwrap())
+    .await;
+    assert_eq!(failed_ids(&r), vec!["http.default-account"]);
     let cfg = ContractConfig::from_toml("quota = 7\ntoken_ttl = \"30m\"\n").unwrap();
     let r = run(embedded("quota,ttl,race,isolation")
         .with_contract(cfg)

@@ -539,3 +539,30 @@ async fn one_judge_gives_a_run_and_its_merge_the_same_verdicts() {
     let passed: Vec<bool> = run.verdicts.iter().map(|v| v.passed).collect();
     assert_eq!(passed, vec![false, true, true]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_judges_the_aws_dialect_with_the_same_judge() {
+    use appflow_harness::contract::Dialect;
+    let ok = load::run(&short("smoke", 2, 1).with_dialect(Dialect::Aws))
+        .await
+        .unwrap();
+    assert!(ok.passed(), "{}", load::summary(&ok.result, &ok.verdicts));
+    assert!(ok.result.transactions["mismatch"].requests > 0);
+    // The mismatch answered as ConflictException is seen in this dialect too.
+    let bad = load::run(
+        &short("smoke", 2, 1)
+            .with_dialect(Dialect::Aws)
+            .with_stub_faults(vec![Fault::WrongMismatchCode])
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(!bad.passed());
+    assert!(
+        bad.result
+            .failures_by_rule
+            .contains_key("answer.unexpected"),
+        "{:?}",
+        bad.result.failures_by_rule
+    );
+}

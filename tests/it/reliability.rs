@@ -105,6 +105,7 @@ fn core_answer(stub: &Stub, content_type: &str, body: &[u8]) -> Result<(), TestC
         account_present: true,
         body,
         body_truncated: false,
+        authorization: None,
     });
     assert_contract_answer(r.status, r.content_type, &r.body)
 }

@@ -99,3 +99,50 @@ pub(super) async fn isolated_quota(c: &Ctx) -> Step {
     )?;
     Ok(())
 }
+
+pub(super) async fn refusals_use_no_quota(c: &Ctx) -> Step {
+    // One place left; then a refusal of every kind and two replays; the place must still be there.
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("S3");
+    c.created(
+        &c.post(&acct, &body).await,
+        "the first create was not accepted",
+    )?;
+    c.fill(&acct, c.cfg.quota.saturating_sub(2)).await?;
+    let mut invalid = c.valid("S3");
+    invalid["connectionMode"] = json!("Sideways");
+    c.error(
+        &c.post(&acct, &invalid).await,
+        ErrorCode::ValidationError,
+        "an invalid request was not refused",
+    )?;
+    let mut mismatch = body.clone();
+    mismatch["connectionMode"] = json!("Private");
+    c.error(
+        &c.post(&acct, &mismatch).await,
+        ErrorCode::IdempotentParameterMismatch,
+        "the token with other parameters was not the mismatch",
+    )?;
+    let mut conflict = body.clone();
+    conflict["clientToken"] = json!(c.token());
+    c.error(
+        &c.post(&acct, &conflict).await,
+        ErrorCode::Conflict,
+        "the taken name was not a CONFLICT",
+    )?;
+    for _ in 0..2 {
+        c.created(&c.post(&acct, &body).await, "the replay was not answered")?;
+    }
+    c.created(
+        &c.post(&acct, &c.valid("S3")).await,
+        &format!(
+            "with one place of {} left, a create after refusals and replays was refused: they used up quota",
+            c.cfg.quota
+        ),
+    )?;
+    c.error(
+        &c.post(&acct, &c.valid("S3")).await,
+        ErrorCode::QuotaExceeded,
+        "the account is now full, but a further create was not refused",
+    )
+}

@@ -24,8 +24,11 @@ pub(super) async fn error_shape(c: &Ctx) -> Step {
 }
 
 pub(super) async fn not_found(c: &Ctx) -> Step {
+    // Paths are compared exactly: another letter case or a trailing slash is another path.
     for (method, path) in [
         (reqwest::Method::POST, "/create-connector-profiles"),
+        (reqwest::Method::POST, "/create-connector-profile/"),
+        (reqwest::Method::POST, "/Create-Connector-Profile"),
         (reqwest::Method::GET, "/no-such-path"),
     ] {
         let sent = c.target.request(
@@ -52,6 +55,7 @@ pub(super) async fn method_not_allowed(c: &Ctx) -> Step {
         reqwest::Method::PUT,
         reqwest::Method::DELETE,
         reqwest::Method::PATCH,
+        reqwest::Method::OPTIONS,
     ] {
         let sent = c.target.request(
             method.clone(),

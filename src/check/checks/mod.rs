@@ -1,9 +1,13 @@
 //! The catalogue: every check as data (stable ID, description, needs) and its body.
 
 mod accounts;
+mod edges;
 mod envelope;
+mod http;
 mod idempotency;
+mod json;
 mod mismatch;
+mod order;
 mod race;
 mod secrets;
 mod ttl;
@@ -75,12 +79,12 @@ pub fn catalogue() -> Vec<CheckDef> {
         ),
         check!(
             "envelope.not-found",
-            "Another path answers 404 NOT_FOUND in the error envelope",
+            "Another path (a trailing slash or another letter case included) answers 404 NOT_FOUND",
             envelope::not_found
         ),
         check!(
             "envelope.method-not-allowed",
-            "Another method on the endpoint answers 405 METHOD_NOT_ALLOWED with Allow: POST",
+            "Another method on the endpoint (OPTIONS included) answers 405 METHOD_NOT_ALLOWED with Allow: POST",
             envelope::method_not_allowed
         ),
         check!(
@@ -157,6 +161,101 @@ pub fn catalogue() -> Vec<CheckDef> {
             "validation.account-header",
             "A malformed account header answers 401 UNAUTHORIZED",
             validation::account_header
+        ),
+        check!(
+            "boundary.max-length",
+            "Every string of exactly its maximum length is accepted",
+            edges::max_length
+        ),
+        check!(
+            "boundary.min-length",
+            "Every string of exactly its minimum length is accepted",
+            edges::min_length
+        ),
+        check!(
+            "boundary.integer-range",
+            "Every integer at the ends of its range is accepted",
+            edges::integer_range
+        ),
+        check!(
+            "boundary.integer-as-float",
+            "An integer written with a zero fraction (443.0) is accepted as the integer",
+            edges::integer_as_float
+        ),
+        check!(
+            "boundary.enum-values",
+            "Every value of every enumeration, spelled exactly, is accepted",
+            edges::enum_values
+        ),
+        check!(
+            "boundary.optional-members",
+            "Optional members are accepted where they are optional (connectorLabel on any type, kmsArn)",
+            edges::optional_members
+        ),
+        check!(
+            "http.json-media-types",
+            "JSON with parameters or in another letter case (application/json; charset=utf-8) is accepted",
+            http::json_media_types
+        ),
+        check!(
+            "http.not-json-media-types",
+            "application/json-seq, +json types and text/json answer 415 UNSUPPORTED_MEDIA_TYPE",
+            http::not_json_media_types
+        ),
+        check!(
+            "http.body-limit-in-bytes",
+            "A body of exactly the limit is accepted; one byte more, or more bytes than characters, is 413",
+            http::body_limit_in_bytes
+        ),
+        check!(
+            "http.default-account",
+            "A request without the account header is in account 000000000000 (or 401 when the header is required)",
+            http::default_account
+        ),
+        check!(
+            "json.unusual-but-well-formed",
+            "Escapes, surrogates, huge integers, exponents and deep nesting get the answer their content deserves, never a 500",
+            json::unusual_json
+        ),
+        check!(
+            "order.method-before-media-type",
+            "Another method with a body that is not JSON answers 405, not 415",
+            order::method_before_media_type
+        ),
+        check!(
+            "order.media-type-before-size",
+            "A body over the limit that is not sent as JSON answers 415, not 413",
+            order::media_type_before_size
+        ),
+        check!(
+            "order.size-before-identity",
+            "A body over the limit with a malformed account answers 413, not 401",
+            order::size_before_identity
+        ),
+        check!(
+            "order.identity-before-validation",
+            "An invalid body with a malformed account answers 401, not 400",
+            order::identity_before_validation
+        ),
+        check!(
+            "order.validation-before-token",
+            "An invalid body reusing a bound token answers 400, not the mismatch",
+            order::validation_before_token
+        ),
+        check!(
+            "order.token-before-name",
+            "A bound token with other parameters and a taken name answers the mismatch, not CONFLICT",
+            order::token_before_name
+        ),
+        check!(
+            "order.name-before-quota",
+            "A taken name in a full account answers 409 CONFLICT, not 402",
+            order::name_before_quota
+        ),
+        check!(
+            "order.token-before-quota",
+            "A bound token with other parameters in a full account answers the mismatch, not 402",
+            order::token_before_quota
         ),
         check!(
             "idempotency.replay-same-response",
@@ -237,6 +336,11 @@ pub fn catalogue() -> Vec<CheckDef> {
             "quota.limit-enforced",
             "In a fresh account the quota's creates succeed and the next is 402 QUOTA_EXCEEDED",
             accounts::quota_limit
+        ),
+        check!(
+            "quota.refusals-use-no-quota",
+            "Refused requests (400, mismatch, conflict) and replays use none of the quota",
+            accounts::refusals_use_no_quota
         ),
         check!(
             "isolation.names",

@@ -32,6 +32,7 @@ fuzz_target!(|data: &[u8]| {
         account_present: !account.is_empty(),
         body,
         body_truncated: false,
+        authorization: None,
     });
     let v: serde_json::Value = serde_json::from_slice(&r.body).expect("the answer is JSON");
     let kind = if r.status == 200 {
