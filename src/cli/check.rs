@@ -1,11 +1,12 @@
 //! `check` and `diff`: their flags, their options, and the files and lines they write.
 
-use super::{Outcome, duration, engine, fault, headers, read, write};
+use super::{Outcome, dialect, duration, engine, fault, headers, read, write};
 use anyhow::{Context, bail};
 use appflow_harness::check::report::{self, text};
 use appflow_harness::check::{
     self, CheckOptions, CheckResult, ContractConfig, Format, Verdict, diff, snapshots,
 };
+use appflow_harness::contract::Dialect;
 use appflow_harness::stub::{Engine, Fault};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -28,6 +29,9 @@ pub struct TrafficArgs {
     /// Timeout of each request (connect, send, read).
     #[arg(long, default_value = "10s", value_parser = duration)]
     pub timeout: Duration,
+    /// How the target frames its answers: the envelope, or AppFlow's own REST-JSON (aws).
+    #[arg(long, value_parser = dialect(), default_value = "envelope")]
+    pub dialect: Dialect,
 }
 
 /// `check …` (raw flags).
@@ -109,8 +113,8 @@ fn options(
     contract: Option<&Path>,
 ) -> anyhow::Result<CheckOptions> {
     let mut cfg = match contract {
-        Some(p) => ContractConfig::from_toml(&read(p, "the contract file")?)?,
-        None => ContractConfig::default(),
+        Some(p) => ContractConfig::from_toml_in(&read(p, "the contract file")?, traffic.dialect)?,
+        None => ContractConfig::for_dialect(traffic.dialect),
     };
     if let Some(h) = &traffic.account_header {
         cfg.account_header = h.clone();

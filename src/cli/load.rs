@@ -1,6 +1,7 @@
 //! `load` and `load merge`: their flags, the scenario file, the result files, and the summary.
 
-use super::{Outcome, duration, fault, headers, read, write};
+use super::{Outcome, dialect, duration, fault, headers, read, write};
+use appflow_harness::contract::Dialect;
 use appflow_harness::load::result::{LoadResult, Rule};
 use appflow_harness::load::scenario::Scenario;
 use appflow_harness::load::{self, LoadOptions};
@@ -57,6 +58,9 @@ pub struct LoadArgs {
     /// Start the embedded stub with this fault (only without --host; repeatable).
     #[arg(long = "stub-fault", value_parser = fault(), value_name = "FAULT")]
     pub stub_faults: Vec<Fault>,
+    /// How the target frames its answers: the envelope, or AppFlow's own REST-JSON (aws).
+    #[arg(long, value_parser = dialect(), default_value = "envelope")]
+    pub dialect: Dialect,
 }
 
 /// `load merge`.
@@ -95,7 +99,8 @@ impl LoadArgs {
             .with_worker(self.worker_index, self.workers)?
             .with_timeout(self.timeout)?
             .with_goose_reports(self.reports.clone())?
-            .with_stub_faults(self.stub_faults.clone())?;
+            .with_stub_faults(self.stub_faults.clone())?
+            .with_dialect(self.dialect);
         if let Some(u) = self.users {
             opts = opts.with_users(u)?;
         }

@@ -96,6 +96,13 @@ fn fault() -> impl TypedValueParser<Value = Fault> {
         .map(|s| s.parse::<Fault>().expect("a listed name parses"))
 }
 
+/// A dialect's name as a flag value.
+fn dialect() -> impl TypedValueParser<Value = appflow_harness::contract::Dialect> {
+    use appflow_harness::contract::Dialect;
+    PossibleValuesParser::new(Dialect::ALL.map(Dialect::name))
+        .map(|s| s.parse::<Dialect>().expect("a listed name parses"))
+}
+
 /// An engine's name as a flag value.
 fn engine() -> impl TypedValueParser<Value = Engine> {
     PossibleValuesParser::new(Engine::ALL.map(Engine::name))

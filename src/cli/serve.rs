@@ -1,7 +1,8 @@
 //! `serve`: the stub as a long-running HTTP server.
 
-use super::{Outcome, duration, engine, fault, size};
+use super::{Outcome, dialect, duration, engine, fault, size};
 use appflow_harness::contract;
+use appflow_harness::contract::Dialect;
 use appflow_harness::stub::{self, Engine, Fault, Stub, StubConfig};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -32,6 +33,10 @@ pub struct ServeArgs {
     /// Break one rule of the contract on purpose (repeatable), to prove a checker catches it.
     #[arg(long = "fault", value_parser = fault())]
     pub faults: Vec<Fault>,
+    /// How answers are framed: the envelope, or AppFlow's own REST-JSON (aws), which the AWS SDKs
+    /// and the AWS CLI read (`endpoint_url`).
+    #[arg(long, value_parser = dialect(), default_value = "envelope")]
+    pub dialect: Dialect,
 }
 
 impl ServeArgs {
@@ -42,6 +47,7 @@ impl ServeArgs {
             token_ttl: self.ttl,
             require_account: self.require_account,
             max_body: self.max_body,
+            dialect: self.dialect,
             faults: self.faults.iter().copied().collect(),
             ..StubConfig::default()
         }
