@@ -172,24 +172,25 @@ impl Ctx {
         let Err(e) = &ex.result else {
             return;
         };
-        let mut list = self.errors.lock();
-        if list.len() < MAX_LISTED {
-            list.push(self.failure(
-                None,
-                what.to_owned(),
-                expected,
-                Some(format!("no response ({e})")),
-                Some(ex),
-            ));
-        }
+        self.record_error(self.failure(
+            None,
+            what.to_owned(),
+            expected,
+            Some(format!("no response ({e})")),
+            Some(ex),
+        ));
     }
 
     /// Records why the check cannot verify what it is for (the admin routes did not work, the
     /// default account is full): an error, not a failure.
     pub fn cannot_verify(&self, what: String) {
+        self.record_error(self.failure(None, what, None, None, None));
+    }
+
+    fn record_error(&self, error: Failure) {
         let mut list = self.errors.lock();
         if list.len() < MAX_LISTED {
-            list.push(self.failure(None, what, None, None, None));
+            list.push(error);
         }
     }
 

@@ -446,33 +446,14 @@ fn read(table: &ErrorTable, answer: &Answer<'_>, breaches: &mut Vec<Breach>) -> 
         && let Some(doc) = Doc::parse(answer.body)
     {
         let root = doc.root();
-        let (kind, shape) = match root.get_bool("success") {
-            Some(true) => (
-                SchemaKind::Success,
-                Shape::Success {
-                    id: root
-                        .get("data")
-                        .and_then(|d| d.get_str("id"))
-                        .map(str::to_owned),
-                },
-            ),
-            Some(false) => {
-                let wire = root
-                    .get("error")
-                    .and_then(|e| e.get_str("code"))
-                    .unwrap_or_default();
-                (
-                    SchemaKind::Error,
-                    Shape::Error {
-                        wire: wire.to_owned(),
-                        code: table.code_of(wire),
-                    },
-                )
-            }
-            None => {
-                breaches.push(Breach::SuccessFlag);
-                return Shape::NotAnEnvelope;
-            }
+        let Some((kind, shape)) = envelope_shape(
+            table,
+            root.get_bool("success"),
+            || root.get("data").and_then(|d| d.get_str("id")),
+            || root.get("error").and_then(|e| e.get_str("code")),
+        ) else {
+            breaches.push(Breach::SuccessFlag);
+            return Shape::NotAnEnvelope;
         };
         if !kind.doc_validator().is_valid(root) {
             // Worded through the `Value` path; the verdict is the same (tested).
@@ -493,30 +474,45 @@ fn read(table: &ErrorTable, answer: &Answer<'_>, breaches: &mut Vec<Breach>) -> 
         });
         return Shape::NotAnEnvelope;
     };
-    let (kind, shape) = match v.get("success").and_then(Value::as_bool) {
-        Some(true) => (
+    let Some((kind, shape)) = envelope_shape(
+        table,
+        v.get("success").and_then(Value::as_bool),
+        || v["data"]["id"].as_str(),
+        || v["error"]["code"].as_str(),
+    ) else {
+        breaches.push(Breach::SuccessFlag);
+        return Shape::NotAnEnvelope;
+    };
+    schema_breach(table, kind, &v, breaches);
+    shape
+}
+
+/// The envelope's schema and shape from its `success` flag, `data.id` and `error.code` (whichever
+/// representation read them); `None` when the flag is missing or not a boolean.
+fn envelope_shape<'a>(
+    table: &ErrorTable,
+    success: Option<bool>,
+    id: impl FnOnce() -> Option<&'a str>,
+    code: impl FnOnce() -> Option<&'a str>,
+) -> Option<(SchemaKind, Shape)> {
+    match success? {
+        true => Some((
             SchemaKind::Success,
             Shape::Success {
-                id: v["data"]["id"].as_str().map(str::to_owned),
+                id: id().map(str::to_owned),
             },
-        ),
-        Some(false) => {
-            let wire = v["error"]["code"].as_str().unwrap_or_default();
-            (
+        )),
+        false => {
+            let wire = code().unwrap_or_default();
+            Some((
                 SchemaKind::Error,
                 Shape::Error {
                     wire: wire.to_owned(),
                     code: table.code_of(wire),
                 },
-            )
+            ))
         }
-        None => {
-            breaches.push(Breach::SuccessFlag);
-            return Shape::NotAnEnvelope;
-        }
-    };
-    schema_breach(table, kind, &v, breaches);
-    shape
+    }
 }
 
 fn schema_breach(table: &ErrorTable, kind: SchemaKind, v: &Value, breaches: &mut Vec<Breach>) {
