@@ -3,7 +3,7 @@
 
 use super::config::ContractConfig;
 use super::report::Failure;
-use crate::contract::judge::{self, Answer, Breach, Expect, Judgement};
+use crate::contract::judge::{self, Breach, Expect, Judgement};
 use crate::contract::redact::scanned_secrets;
 use crate::contract::{self, ErrorCode, ExampleGen};
 use crate::http::{Exchange, Target};
@@ -282,14 +282,7 @@ impl Ctx {
         let r = ex.result.as_ref().ok()?;
         Some(judge::judge(
             &self.cfg.errors,
-            &Answer {
-                status: r.status,
-                content_type: r.content_type.as_deref(),
-                headers: &r.headers,
-                body: &r.body,
-                truncated: r.truncated,
-                error_type: r.error_type.as_deref(),
-            },
+            &r.answer(),
             &ex.sent.secrets,
         ))
     }

@@ -45,7 +45,7 @@ pub fn compare(a: &Recorded, b: &Recorded) -> Vec<Difference> {
             // Which of N concurrent requests wins is up to the scheduler: compare how many of each
             // answer (status and code) each side gave, not which request got which.
             let (ea, eb) = (exchanges(a, id), exchanges(b, id));
-            let (sa, sb) = (race_summary(ea), race_summary(eb));
+            let (sa, sb) = (race_summary(&a.table, ea), race_summary(&b.table, eb));
             if sa != sb {
                 out.push(Difference {
                     check: id.clone(),

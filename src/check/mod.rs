@@ -298,6 +298,8 @@ pub struct Recorded {
     pub exchanges: Vec<(String, Vec<Exchange>)>,
     /// The target the run sent to.
     pub target: Arc<Target>,
+    /// The error table (and so the dialect) its answers were judged by.
+    pub table: crate::contract::ErrorTable,
 }
 
 /// Runs the selected checks, keeping every exchange when `keep` is set (for snapshots and `diff`).
@@ -424,5 +426,6 @@ pub async fn run_recorded(
         report,
         exchanges,
         target,
+        table: opts.contract.errors.clone(),
     })
 }

@@ -4,7 +4,7 @@
 //! (or `cargo insta accept`) in the team's own repository shows exactly what changed.
 
 use crate::contract::ErrorTable;
-use crate::contract::judge::{self, Answer, Shape};
+use crate::contract::judge::{self, Shape};
 use crate::contract::redact::redact_request;
 use crate::http::{Exchange, Target};
 use serde_json::Value;
@@ -175,14 +175,15 @@ impl Snapshot {
     }
 }
 
-/// One snapshot per check that sent anything, in the order given.
-pub fn render(target: &Target, checks: &[(String, Vec<Exchange>)]) -> Vec<Snapshot> {
-    checks
+/// One snapshot per check of a recorded run that sent anything, in catalogue order.
+pub fn render(run: &super::Recorded) -> Vec<Snapshot> {
+    let target = &run.target;
+    run.exchanges
         .iter()
         .filter(|(_, exchanges)| !exchanges.is_empty())
         .map(|(id, exchanges)| {
             let content = if super::checks::group_of(id) == "race" {
-                race_content(target, exchanges)
+                race_content(target, &run.table, exchanges)
             } else {
                 // Concurrent requests finish in any order: sort so that an unchanged target gives
                 // the same text.
@@ -208,7 +209,7 @@ pub fn render(target: &Target, checks: &[(String, Vec<Exchange>)]) -> Vec<Snapsh
 /// A race check's snapshot: which request won is the scheduler's choice, so it holds what does not
 /// depend on arrival order: the distinct requests sent, how many answers of each status and code
 /// came, and how many distinct profiles the successes name.
-fn race_content(target: &Target, exchanges: &[Exchange]) -> String {
+fn race_content(target: &Target, table: &ErrorTable, exchanges: &[Exchange]) -> String {
     let requests: BTreeSet<String> = exchanges
         .iter()
         .map(|e| render_parts(target, e).0)
@@ -217,32 +218,21 @@ fn race_content(target: &Target, exchanges: &[Exchange]) -> String {
     out.push_str(&format!(
         "\n<<< {} answers, counted (the order they came in is the scheduler's)\n{}",
         exchanges.len(),
-        race_summary(exchanges)
+        race_summary(table, exchanges)
     ));
     out
 }
 
 /// What a race check's answers were, whatever order they came in: the count of each status and code
-/// (read by the judge) and the number of distinct ids among the successes, a line each.
-pub fn race_summary(exchanges: &[Exchange]) -> String {
-    let table = ErrorTable::default();
+/// (read by the judge, with the run's table and so its dialect) and the number of distinct ids among
+/// the successes, a line each.
+pub fn race_summary(table: &ErrorTable, exchanges: &[Exchange]) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut ids = BTreeSet::new();
     for ex in exchanges {
         let outcome = match &ex.result {
             Ok(r) => {
-                let judged = judge::judge(
-                    &table,
-                    &Answer {
-                        status: r.status,
-                        content_type: r.content_type.as_deref(),
-                        headers: "",
-                        body: &r.body,
-                        truncated: r.truncated,
-                        error_type: r.error_type.as_deref(),
-                    },
-                    &[],
-                );
+                let judged = judge::judge(table, &r.answer(), &[]);
                 if let Shape::Success { id: Some(id) } = &judged.shape {
                     ids.insert(id.clone());
                 }

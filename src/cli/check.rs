@@ -174,10 +174,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         write(path, &report::render(report, *format), "the report")?;
     }
     if let Some(dir) = &args.snapshots {
-        let changed = write_snapshots(
-            dir,
-            &snapshots::render(&recorded.target, &recorded.exchanges),
-        )?;
+        let changed = write_snapshots(dir, &snapshots::render(&recorded))?;
         if changed > 0 {
             println!(
                 "{changed} snapshot(s) new or changed in {} (review with `cargo insta review`)",

@@ -76,6 +76,20 @@ pub struct Received {
     pub json: Option<Value>,
 }
 
+impl Received {
+    /// The answer as the judge reads it (`contract::judge`).
+    pub fn answer(&self) -> crate::contract::Answer<'_> {
+        crate::contract::Answer {
+            status: self.status,
+            content_type: self.content_type.as_deref(),
+            headers: &self.headers,
+            body: &self.body,
+            truncated: self.truncated,
+            error_type: self.error_type.as_deref(),
+        }
+    }
+}
+
 /// One request and its outcome.
 #[derive(Debug, Clone)]
 pub struct Exchange {

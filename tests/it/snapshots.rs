@@ -377,3 +377,39 @@ fn diff_exit_codes() {
     let one = run(&["diff", "--base-url", &ua]);
     assert_eq!(one.status.code(), Some(2));
 }
+
+/// Regression: race snapshots judged every answer with the envelope's table, so in the AWS dialect
+/// they read `200 (not an envelope)` and counted no ids.
+#[test]
+fn race_snapshots_read_answers_in_the_runs_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_appflow-harness"))
+        .args([
+            "check",
+            "--quiet",
+            "--dialect",
+            "aws",
+            "--only",
+            "race.same-token",
+        ])
+        .arg("--snapshots")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = std::fs::read_to_string(
+        dir.path()
+            .join("appflow_harness__race__same_token.snap.new"),
+    )
+    .unwrap();
+    assert!(text.contains("× 200 success"), "{text}");
+    assert!(
+        text.contains("\n1 distinct ids among the successes"),
+        "{text}"
+    );
+}
