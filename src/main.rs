@@ -11,7 +11,19 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// No transparent huge pages for this process. mimalloc asks the kernel for them (`MADV_HUGEPAGE`),
+/// and the first touch of each 2 MiB page zeroes it inside whatever allocation touched it: a stub
+/// that keeps growing (a million profiles is about 300 MiB) stalled a request for 4-5 ms every few
+/// thousand creates, which set the create path's p99 (measured in benches/README.md). With 4 KiB pages
+/// the same growth costs about a microsecond at a time. Best effort: where the call is refused, or off
+/// Linux, nothing changes.
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_thp_disable(true);
+}
+
 fn main() -> ExitCode {
+    no_huge_pages();
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(e) => {

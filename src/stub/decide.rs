@@ -423,6 +423,10 @@ impl Stub {
             created_at: now,
         };
         let index = acc.profiles.len();
+        if acc.profiles.capacity() == 0 {
+            // Most accounts under load hold one profile: room for one, not the default four.
+            acc.profiles.reserve_exact(1);
+        }
         acc.profiles.push(profile.clone());
         acc.names.insert(name.clone());
         if faults.has(Fault::SharedNames) {
@@ -442,7 +446,7 @@ impl Stub {
                     expires_at,
                 },
             );
-            shard.expiry.push_back((expires_at, account, t));
+            shard.expire_later(expires_at, account, t);
         }
         drop(shard);
         // Faults for clients' retry logic: the profile exists, but the client does not learn it.

@@ -1,4 +1,4 @@
-//! The stub's state: its settings, clock and the accounts (profiles, names, tokens) in 64 shards,
+//! The stub's state: its settings, clock and the accounts (profiles, names, tokens) in 1,024 shards,
 //! each behind its own lock; listing, stats, quota and reset. The decisions are in `decide`.
 
 use super::clock::{Clock, SystemClock};
@@ -83,11 +83,29 @@ pub(super) struct Account {
 pub(super) struct Shard {
     pub(super) accounts: HashMap<u64, Account>,
     /// Token bindings in the order they expire (the TTL is one for all), for purging.
-    pub(super) expiry: VecDeque<(DateTime<Utc>, u64, Arc<str>)>,
+    expiry: VecDeque<(DateTime<Utc>, u64, Arc<str>)>,
+    /// When the first binding in `expiry` expires, kept beside the lock: most requests purge nothing,
+    /// and reading the queue's front to learn that was a cache miss each.
+    next_expiry: Option<DateTime<Utc>>,
 }
 
 impl Shard {
+    /// Queues a binding for purging (it expires no earlier than any queued before it).
+    pub(super) fn expire_later(&mut self, at: DateTime<Utc>, account: u64, token: Arc<str>) {
+        self.next_expiry.get_or_insert(at);
+        self.expiry.push_back((at, account, token));
+    }
+
+    /// Forgets the token bindings that have expired by `now`.
     pub(super) fn purge(&mut self, now: DateTime<Utc>) {
+        if self.next_expiry.is_none_or(|at| at > now) {
+            return;
+        }
+        self.purge_queue(now);
+        self.next_expiry = self.expiry.front().map(|(at, _, _)| *at);
+    }
+
+    fn purge_queue(&mut self, now: DateTime<Utc>) {
         while let Some((at, _, _)) = self.expiry.front() {
             if *at > now {
                 break;
@@ -147,7 +165,9 @@ pub struct Stub {
     pub(super) served: std::sync::atomic::AtomicU64,
 }
 
-const SHARDS: usize = 64;
+/// Many small shards: a table's growth copies the whole table under its shard's lock, so the size of
+/// one shard bounds the longest wait a request can have behind it (measured in benches/README.md).
+const SHARDS: usize = 1024;
 
 impl Stub {
     /// A stub on the system clock.
