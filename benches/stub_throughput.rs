@@ -13,7 +13,8 @@
 //! Rounds run in pairs, one on each server back to back (alternating which goes first), and each
 //! figure is the median of the per-pair ratios: this machine is noisy.
 //! `cargo bench --bench stub_throughput` (env: BENCH_SECS=16 BENCH_ROUNDS=5 BENCH_CONNS=32
-//! BENCH_PROFILES=1000000 BENCH_ONLY=create,memory,wiremock BENCH_MIXES=replay,create100,create1).
+//! BENCH_PROFILES=1000000 BENCH_ONLY=create,memory,wiremock BENCH_MIXES=replay,create100,create1
+//! BENCH_THP=on to keep transparent huge pages, which the binary turns off).
 
 use appflow_harness::contract::{ExampleGen, Size};
 use appflow_harness::stub::{self, Engine, Stub, StubConfig, StubRequest};
@@ -166,6 +167,36 @@ struct Round {
     rps: f64,
     p99_us: f64,
     requests: u64,
+    /// This process's CPU time over the round (the servers': wrk is another process), per request.
+    cpu_us: f64,
+    /// This process's minor page faults over the round, per request.
+    faults: f64,
+}
+
+/// This process's CPU time (user + system) so far, in µs (/proc/self/stat, in clock ticks of 10 ms).
+fn cpu_micros() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
+    (ticks(11) + ticks(12)) * 10_000.0
+}
+
+/// This process's minor page faults so far (field 10 of stat(5)).
+fn minor_faults() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(7).and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
 }
 
 /// Parses wrk's "7.25ms" / "812.00us" / "1.02s" into µs.
@@ -191,6 +222,8 @@ fn drive(addr: SocketAddr, mix: Mix, conns: u64, secs: u64, salt: u64) -> Round 
         mix.name()
     ));
     std::fs::write(&script, mix.script(salt)).unwrap();
+    let cpu_before = cpu_micros();
+    let faults_before = minor_faults();
     let out = Command::new("wrk")
         .args([
             "-t1",
@@ -203,6 +236,8 @@ fn drive(addr: SocketAddr, mix: Mix, conns: u64, secs: u64, salt: u64) -> Round 
         .arg(format!("http://{addr}/create-connector-profile"))
         .output()
         .expect("wrk runs (apt-get install wrk)");
+    let cpu = cpu_micros() - cpu_before;
+    let faults = minor_faults() - faults_before;
     let _ = std::fs::remove_file(&script);
     let text = String::from_utf8_lossy(&out.stdout);
     let field = |prefix: &str| {
@@ -230,6 +265,8 @@ fn drive(addr: SocketAddr, mix: Mix, conns: u64, secs: u64, salt: u64) -> Round 
         rps,
         p99_us: p99,
         requests,
+        cpu_us: cpu / requests.max(1) as f64,
+        faults: faults / requests.max(1) as f64,
     }
 }
 
@@ -306,14 +343,18 @@ fn compare(
     };
     let requests = median(ra.iter().map(|x| x.requests as f64).collect());
     println!(
-        "{label_a:<24} {:>9.0} req/s  p99 {:>6.2} ms   (medians of {rounds} rounds of {secs} s, {conns} connections, {requests:.0} requests a round)",
+        "{label_a:<24} {:>9.0} req/s  p99 {:>6.2} ms  server CPU {:>5.1} us/request, {:.3} page faults/request   (medians of {rounds} rounds of {secs} s, {conns} connections, {requests:.0} requests a round)",
         out.rps.0,
         med(&|x, _| x.p99_us) / 1000.0,
+        med(&|x, _| x.cpu_us),
+        med(&|x, _| x.faults),
     );
     println!(
-        "{label_b:<24} {:>9.0} req/s  p99 {:>6.2} ms",
+        "{label_b:<24} {:>9.0} req/s  p99 {:>6.2} ms  server CPU {:>5.1} us/request, {:.3} page faults/request",
         out.rps.1,
-        med(&|_, y| y.p99_us) / 1000.0
+        med(&|_, y| y.p99_us) / 1000.0,
+        med(&|_, y| y.cpu_us),
+        med(&|_, y| y.faults),
     );
     let list = |f: &dyn Fn(&Round, &Round) -> f64| {
         ra.iter()
@@ -364,8 +405,11 @@ fn fill(stub: &Stub, n: u64) {
 
 fn main() {
     // As the binary does (src/main.rs): no transparent huge pages, whose first touch stalls a request.
+    // BENCH_THP=on keeps them, to measure what that costs.
     #[cfg(target_os = "linux")]
-    let _ = nix::sys::prctl::set_thp_disable(true);
+    if std::env::var("BENCH_THP").as_deref() != Ok("on") {
+        let _ = nix::sys::prctl::set_thp_disable(true);
+    }
     let rt = tokio::runtime::Runtime::new().unwrap();
     println!(
         "stub throughput on {} cores, {}, wrk -t1",

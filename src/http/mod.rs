@@ -2,9 +2,11 @@
 //! transport errors (classified where they start, from reqwest's and hyper's error kinds, never from
 //! their text), base-URL and header parsing, the reachability preflight, and the runner's exchanges.
 
+mod direct;
 mod exchange;
 mod pace;
 
+pub use direct::{Answered, Direct};
 pub use exchange::{Exchange, MAX_READ, MAX_RETRIES, Received, Sent, Target};
 pub use pace::Pace;
 
@@ -67,6 +69,18 @@ impl TransportError {
         } else if e.is_body() || e.is_decode() {
             TransportError::Body { detail }
         } else if not_http(e) {
+            TransportError::Malformed { detail }
+        } else if closed_early(e) {
+            TransportError::Reset { detail }
+        } else {
+            TransportError::Other { detail }
+        }
+    }
+
+    /// Classifies an error of hyper's client (a request sent on a [`Direct`] connection).
+    pub fn from_hyper(e: &hyper::Error) -> TransportError {
+        let detail = causes(e);
+        if not_http(e) {
             TransportError::Malformed { detail }
         } else if closed_early(e) {
             TransportError::Reset { detail }
@@ -149,6 +163,9 @@ fn closed_early(e: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
+/// The `User-Agent` of every request the harness sends.
+pub const USER_AGENT: &str = concat!("appflow-harness/", env!("CARGO_PKG_VERSION"));
+
 /// Idle connections kept per host: enough for the widest race check or load user count.
 pub const POOL_IDLE_PER_HOST: usize = 256;
 
@@ -162,7 +179,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(2500);
 /// compression (the envelopes are small), connections kept for reuse.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
-        .user_agent(concat!("appflow-harness/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
         .connect_timeout(timeout.min(CONNECT_TIMEOUT))
         .timeout(timeout)

@@ -7,13 +7,13 @@ use super::result::{LoadResult, TransactionStats};
 use super::scenario::{Kind, Scenario};
 use crate::contract::judge::{self, Answer, Breach, Expect, Shape};
 use crate::contract::{self, ErrorCode, ErrorTable, ExampleGen, invalid_cases};
-use crate::http::TransportError;
+use crate::http::{Direct, TransportError};
 use bytes::Bytes;
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Transaction, TransactionFunction, TransactionResult,
 };
 use parking_lot::Mutex;
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -42,6 +42,9 @@ pub struct LoadState {
     transport_errors_by_kind: Mutex<BTreeMap<String, u64>>,
     /// The per-request timeout (a timed-out request is a transport error of that length).
     timeout: std::time::Duration,
+    /// Whether users send on their own connections ([`Direct`]) rather than through goose and reqwest:
+    /// when goose keeps no metrics (no goose report was asked for), goose need not see the requests.
+    direct: bool,
     replay_ids: Mutex<BTreeMap<usize, String>>,
     started: Instant,
 }
@@ -98,6 +101,7 @@ impl LoadState {
             failures_by_rule: Mutex::new(BTreeMap::new()),
             transport_errors_by_kind: Mutex::new(BTreeMap::new()),
             timeout,
+            direct: opts.goose_reports.is_empty(),
             replay_ids: Mutex::new(BTreeMap::new()),
             started: Instant::now(),
         }
@@ -162,6 +166,8 @@ struct UserState {
     /// The endpoint's URL on this user's host, joined once: goose's `get_request_builder` would join and
     /// format it, and reqwest parse it again, on every request.
     endpoint: Option<reqwest::Url>,
+    /// The user's own connection to an `http://` endpoint, when goose need not see the requests.
+    direct: Option<Direct>,
 }
 
 /// The rule a replay with another `id` breaks (the judge's name for it).
@@ -224,6 +230,11 @@ async fn run_transaction(
     if user.get_session_data::<UserState>().is_none() {
         let user_seed = state.seed ^ ((u64::from(state.worker) << 32) | index as u64);
         user.client = state.client.clone();
+        let endpoint = user.base_url.join(contract::ENDPOINT).ok();
+        let direct = endpoint
+            .as_ref()
+            .filter(|_| state.direct)
+            .and_then(|url| Direct::new(url, state.timeout));
         user.set_session_data(UserState {
             generator: ExampleGen::new(user_seed),
             rng: contract::examples::SplitMix64::new(user_seed.rotate_left(17)),
@@ -231,7 +242,8 @@ async fn run_transaction(
             in_account: 0,
             refusals: 0,
             last: None,
-            endpoint: user.base_url.join(contract::ENDPOINT).ok(),
+            endpoint,
+            direct,
         });
     }
     let quota = state.scenario.quota;
@@ -328,60 +340,78 @@ async fn run_transaction(
         Expected::Error(code) => code.status(),
         _ => 200,
     };
-    let builder = match endpoint {
-        Some(url) => user.client.post(url),
-        None => user.get_request_builder(&GooseMethod::Post, contract::ENDPOINT)?,
-    };
-    let mut builder = builder
-        .header(&state.account_header, account)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body);
-    for (k, v) in &state.headers {
-        builder = builder.header(k, v);
+    let mut headers = HeaderMap::with_capacity(2 + state.headers.len());
+    headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&account) {
+        headers.insert(state.account_header.clone(), v);
     }
-    let request = GooseRequest::builder()
-        .set_request_builder(builder)
-        .name(kind.name())
-        .expect_status_code(expected_status)
-        .build();
-    let start = Instant::now();
-    let mut goose = user.request(request).await?;
-    // Ok(rules broken), or Err(the kind of transport error) when no answer came: that proves
-    // nothing about the contract and is counted apart.
-    let lost = |e: &reqwest::Error| {
-        let e = TransportError::from_reqwest(e, state.timeout);
+    for (k, v) in &state.headers {
+        headers.append(k.clone(), v.clone());
+    }
+    // Ok(rules broken), or Err(the transport error) when no answer came: that proves nothing about
+    // the contract and is counted apart. Bytes that are not HTTP are an answer, and a broken rule.
+    let verdict = |e: TransportError| {
         if e.is_answer() {
             Ok(vec![NOT_HTTP_RULE])
         } else {
             Err(e.kind())
         }
     };
-    let (outcome, elapsed) = match goose.response {
-        Ok(resp) => {
-            let status = resp.status().as_u16();
-            let header = |n: &str| {
-                resp.headers()
-                    .get(n)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let ct = header(reqwest::header::CONTENT_TYPE.as_str());
-            let et = header(contract::dialect::AWS_ERROR_TYPE_HEADER);
-            match resp.bytes().await {
-                Ok(bytes) => (
-                    Ok(judge_answer(
-                        &state,
-                        &expect,
-                        (status, ct.as_deref(), et.as_deref()),
-                        &bytes,
-                    )),
-                    start.elapsed(),
-                ),
-                Err(e) => (lost(&e), start.elapsed()),
-            }
-        }
-        Err(e) => (lost(&e), start.elapsed()),
+    let judged = |status, headers: &HeaderMap, body: &[u8]| {
+        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
+        judge_answer(
+            &state,
+            &expect,
+            (
+                status,
+                header(reqwest::header::CONTENT_TYPE.as_str()),
+                header(contract::dialect::AWS_ERROR_TYPE_HEADER),
+            ),
+            body,
+        )
     };
+    let start = Instant::now();
+    let direct = user
+        .get_session_data_mut::<UserState>()
+        .and_then(|u| u.direct.as_mut());
+    let (outcome, mut goose) = match direct {
+        Some(direct) => {
+            let outcome = match direct.post(headers, body).await {
+                Ok(a) => Ok(judged(a.status, &a.headers, &a.body)),
+                Err(e) => verdict(e),
+            };
+            (outcome, None)
+        }
+        None => {
+            let builder = match endpoint {
+                Some(url) => user.client.post(url),
+                None => user.get_request_builder(&GooseMethod::Post, contract::ENDPOINT)?,
+            };
+            let request = GooseRequest::builder()
+                .set_request_builder(builder.headers(headers).body(body))
+                .name(kind.name())
+                .expect_status_code(expected_status)
+                .build();
+            let goose = user.request(request).await?;
+            let lost = |e: &reqwest::Error| verdict(TransportError::from_reqwest(e, state.timeout));
+            let outcome = match goose.response {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let headers = resp.headers().clone();
+                    match resp.bytes().await {
+                        Ok(bytes) => Ok(judged(status, &headers, &bytes)),
+                        Err(e) => lost(&e),
+                    }
+                }
+                Err(e) => lost(&e),
+            };
+            (outcome, Some(goose.request))
+        }
+    };
+    let elapsed = start.elapsed();
     if let Some(u) = user.get_session_data_mut::<UserState>() {
         let kept = outcome.as_ref().is_ok_and(Vec::is_empty);
         match (kept, kind) {
@@ -411,7 +441,9 @@ async fn run_transaction(
                 *by_rule.entry((*rule).to_owned()).or_default() += 1;
             }
             drop(by_rule);
-            let _ = user.set_failure(rules[0], &mut goose.request, None, None);
+            if let Some(metric) = &mut goose {
+                let _ = user.set_failure(rules[0], metric, None, None);
+            }
         }
         Ok(_) => {}
         Err(kind) => {
@@ -420,7 +452,9 @@ async fn run_transaction(
                 .lock()
                 .entry(kind.to_owned())
                 .or_default() += 1;
-            let _ = user.set_failure(kind, &mut goose.request, None, None);
+            if let Some(metric) = &mut goose {
+                let _ = user.set_failure(kind, metric, None, None);
+            }
         }
     }
     Ok(())

@@ -566,3 +566,76 @@ async fn load_judges_the_aws_dialect_with_the_same_judge() {
         bad.result.failures_by_rule
     );
 }
+
+/// Users send on their own connections (`http::Direct`) unless goose's report files are asked for,
+/// when goose and reqwest carry the requests: both transports must come to the same judgement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_transports_judge_the_same_broken_answers_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    for fault in [Fault::TextPlain, Fault::ErrorsAs200] {
+        let direct = short("smoke", 2, 1).with_stub_faults(vec![fault]).unwrap();
+        let through_goose = direct
+            .clone()
+            .with_goose_reports(vec![dir.path().join("goose.json")])
+            .unwrap();
+        let a = load::run(&direct).await.unwrap();
+        let b = load::run(&through_goose).await.unwrap();
+        assert!(a.result.requests > 0 && b.result.requests > 0);
+        assert_eq!(
+            a.result.failures_by_rule.keys().collect::<Vec<_>>(),
+            b.result.failures_by_rule.keys().collect::<Vec<_>>(),
+            "{fault:?}"
+        );
+        assert_eq!(
+            (a.verdict, b.verdict),
+            (load::RunVerdict::Failed, load::RunVerdict::Failed)
+        );
+    }
+}
+
+/// A hostile service: what got no answer is counted apart by its kind and proves nothing; bytes that
+/// are not HTTP are an answer that breaks the contract.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_counts_lost_answers_apart_and_garbage_as_a_violation() {
+    use crate::hostile::{Behaviour, spawn};
+    for (behaviour, kind, rule) in [
+        (Behaviour::Reset, Some("reset"), None),
+        (Behaviour::Hang, Some("timeout"), None),
+        (Behaviour::Garbage, None, Some("http.malformed")),
+    ] {
+        let url = spawn(behaviour).await;
+        let opts = short("smoke", 2, 1)
+            .with_host(&url)
+            .and_then(|o| o.with_timeout(std::time::Duration::from_millis(300)))
+            .unwrap();
+        let out = match load::run(&opts).await {
+            Ok(out) => out,
+            // The preflight may already find that the service does not answer: nothing was judged.
+            Err(e) => {
+                assert!(kind.is_some(), "{behaviour:?}: {e}");
+                continue;
+            }
+        };
+        let r = &out.result;
+        assert!(r.requests > 0, "{behaviour:?}");
+        if let Some(kind) = kind {
+            assert_eq!(r.failures, 0, "{behaviour:?}: {:?}", r.failures_by_rule);
+            assert_eq!(r.transport_errors, r.requests, "{behaviour:?}");
+            assert!(
+                r.transport_errors_by_kind.contains_key(kind),
+                "{behaviour:?}: {:?}",
+                r.transport_errors_by_kind
+            );
+            assert_eq!(out.verdict, load::RunVerdict::Unverified, "{behaviour:?}");
+        }
+        if let Some(rule) = rule {
+            assert_eq!(r.failures, r.requests, "{behaviour:?}");
+            assert!(
+                r.failures_by_rule.contains_key(rule),
+                "{behaviour:?}: {:?}",
+                r.failures_by_rule
+            );
+            assert_eq!(out.verdict, load::RunVerdict::Failed, "{behaviour:?}");
+        }
+    }
+}
