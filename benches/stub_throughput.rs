@@ -216,11 +216,10 @@ fn micros(s: &str) -> f64 {
 /// Drives `addr` with wrk for `secs`: one thread, `conns` connections, every request from `mix`.
 /// Panics if any answer was not a 2xx: the bench measures the path it names or nothing.
 fn drive(addr: SocketAddr, mix: Mix, conns: u64, secs: u64, salt: u64) -> Round {
-    let script = std::env::temp_dir().join(format!(
-        "appflow-bench-{}-{}-{salt}.lua",
-        std::process::id(),
-        mix.name()
-    ));
+    // Kept in target/bench-wrk/ (the last round's), for running wrk by hand against `serve`.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-wrk");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join(format!("{}.lua", mix.name()));
     std::fs::write(&script, mix.script(salt)).unwrap();
     let cpu_before = cpu_micros();
     let faults_before = minor_faults();
@@ -238,7 +237,6 @@ fn drive(addr: SocketAddr, mix: Mix, conns: u64, secs: u64, salt: u64) -> Round 
         .expect("wrk runs (apt-get install wrk)");
     let cpu = cpu_micros() - cpu_before;
     let faults = minor_faults() - faults_before;
-    let _ = std::fs::remove_file(&script);
     let text = String::from_utf8_lossy(&out.stdout);
     let field = |prefix: &str| {
         text.lines()

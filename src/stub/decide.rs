@@ -349,6 +349,11 @@ impl Stub {
         };
         let now = self.now();
         let echo = params.credentials;
+        // What a new profile needs is made before the lock, which requests to one account wait for:
+        // under load most requests create, and the allocations were most of the time it was held.
+        let new_id: u128 = rand::random();
+        let new_name: Arc<str> = Arc::from(name);
+        let new_token: Option<Arc<str>> = token.map(Arc::from);
 
         let mut shard = self.shard(account).lock();
         shard.purge(now);
@@ -416,9 +421,9 @@ impl Stub {
             shard = self.shard(account).lock();
         }
         let acc = shard.accounts.entry(account).or_default();
-        let name: Arc<str> = Arc::from(name);
+        let name = new_name;
         let profile = Profile {
-            id: rand::random(),
+            id: new_id,
             name: name.clone(),
             created_at: now,
         };
@@ -435,9 +440,8 @@ impl Stub {
         if faults.has(Fault::SharedQuota) {
             self.shared_count.fetch_add(1, Ordering::SeqCst);
         }
-        if let (Some(t), Some(fp)) = (token, fp) {
+        if let (Some(t), Some(fp)) = (new_token, fp) {
             let expires_at = now + self.ttl();
-            let t: Arc<str> = Arc::from(t);
             acc.tokens.insert(
                 t.clone(),
                 TokenEntry {
