@@ -201,16 +201,7 @@ fn minor_faults() -> f64 {
 
 /// Parses wrk's "7.25ms" / "812.00us" / "1.02s" into µs.
 fn micros(s: &str) -> f64 {
-    let (num, scale) = if let Some(v) = s.strip_suffix("us") {
-        (v, 1.0)
-    } else if let Some(v) = s.strip_suffix("ms") {
-        (v, 1e3)
-    } else if let Some(v) = s.strip_suffix('s') {
-        (v, 1e6)
-    } else {
-        (s, 1.0)
-    };
-    num.parse::<f64>().unwrap_or(f64::NAN) * scale
+    appflow_harness::units::parse_micros(s, 1.0).unwrap_or(f64::NAN)
 }
 
 /// Drives `addr` with wrk for `secs`: one thread, `conns` connections, every request from `mix`.

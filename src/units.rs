@@ -8,6 +8,21 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 8h, 30m, 90s, 1500ms)"))
 }
 
+/// Parses a time written `7.25ms`, `812us` or `1.02s` into microseconds; a bare number counts in units
+/// of `bare` µs.
+pub fn parse_micros(s: &str, bare: f64) -> Option<f64> {
+    let (num, mult) = if let Some(n) = s.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix("ms") {
+        (n, 1000.0)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1_000_000.0)
+    } else {
+        (s, bare)
+    };
+    num.trim().parse::<f64>().ok().map(|n| n * mult)
+}
+
 /// Parses `256KiB`, `1MiB`, `64kb`, `1000` into bytes.
 pub fn parse_size(s: &str) -> Result<usize, String> {
     let s = s.trim();

@@ -217,17 +217,9 @@ pub struct Verdict {
     pub passed: bool,
 }
 
+/// A threshold's time in µs (`50ms`, `800us`, `1s`; a bare number is in milliseconds).
 fn parse_time_us(v: &str) -> Option<f64> {
-    let (num, mult) = if let Some(n) = v.strip_suffix("us") {
-        (n, 1.0)
-    } else if let Some(n) = v.strip_suffix("ms") {
-        (n, 1000.0)
-    } else if let Some(n) = v.strip_suffix('s') {
-        (n, 1_000_000.0)
-    } else {
-        (v, 1000.0)
-    };
-    num.trim().parse::<f64>().ok().map(|n| n * mult)
+    crate::units::parse_micros(v, 1000.0)
 }
 
 impl std::str::FromStr for Rule {

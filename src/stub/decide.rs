@@ -305,7 +305,7 @@ impl Stub {
             return;
         };
         let now = self.now();
-        let mut shard = self.shard(account).lock();
+        let mut shard = self.shard(account).write();
         let acc = shard.accounts.entry(account).or_default();
         acc.tokens.insert(
             token.into(),
@@ -320,7 +320,7 @@ impl Stub {
     /// With `Fault::RefusalsUseQuota`: a refused request takes a place of the account's quota.
     fn count_refusal(&self, account: u64) {
         if self.config.faults.has(Fault::RefusalsUseQuota) {
-            let mut shard = self.shard(account).lock();
+            let mut shard = self.shard(account).write();
             shard.accounts.entry(account).or_default().refused += 1;
         }
     }
@@ -338,6 +338,30 @@ impl Stub {
         }
     }
 
+    /// Step 7 for a live binding of `token`, read under the shared lock: the profile it created, or
+    /// the mismatch. `None` when the token is not bound (or a purge is due): then the exclusive lock
+    /// decides. Only without faults, which the exclusive path knows.
+    fn replay_shared(
+        &self,
+        account: u64,
+        token: &str,
+        fp: Option<Fingerprint>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Result<Profile, ErrorCode>> {
+        let shard = self.shard(account).read();
+        if shard.purge_due(now) {
+            return None;
+        }
+        let acc = shard.accounts.get(&account)?;
+        let entry = acc.tokens.get(token).filter(|e| e.expires_at > now)?;
+        if Some(entry.fingerprint) == fp {
+            let index = entry.profile?;
+            Some(Ok(acc.profiles[index].clone()))
+        } else {
+            Some(Err(ErrorCode::IdempotentParameterMismatch))
+        }
+    }
+
     /// Steps 7–11 of the order: token replay or mismatch, name, quota, create — atomic per account.
     fn create(&self, account: u64, params: Params<'_>) -> StubResponse {
         let faults = self.config.faults;
@@ -349,13 +373,24 @@ impl Stub {
         };
         let now = self.now();
         let echo = params.credentials;
+        // A retry of a live token without faults is decided under the shared lock: retries of one
+        // token (one account, one shard) do not wait for each other.
+        if !faults.any()
+            && let Some(t) = token
+            && let Some(replayed) = self.replay_shared(account, t, fp, now)
+        {
+            return match replayed {
+                Ok(p) => self.success(account, &p, echo),
+                Err(code) => self.error(code),
+            };
+        }
         // What a new profile needs is made before the lock, which requests to one account wait for:
         // under load most requests create, and the allocations were most of the time it was held.
         let new_id: u128 = rand::random();
         let new_name: Arc<str> = Arc::from(name);
         let new_token: Option<Arc<str>> = token.map(Arc::from);
 
-        let mut shard = self.shard(account).lock();
+        let mut shard = self.shard(account).write();
         shard.purge(now);
         let acc = shard.accounts.entry(account).or_default();
         let quota = self.quota_of(acc);
@@ -372,6 +407,7 @@ impl Stub {
                     return self.error(ErrorCode::QuotaExceeded);
                 }
                 let mut p = acc.profiles[index].clone();
+                drop(shard);
                 if faults.has(Fault::NewIdOnReplay) {
                     p.id = rand::random();
                 }
@@ -385,6 +421,7 @@ impl Stub {
             if faults.has(Fault::RefusalsUseQuota) {
                 acc.refused += 1;
             }
+            drop(shard);
             return self.error(code);
         }
 
@@ -418,7 +455,7 @@ impl Stub {
             // The deliberate window between check and insert that an atomic store never has.
             drop(shard);
             self.window.pass(account);
-            shard = self.shard(account).lock();
+            shard = self.shard(account).write();
         }
         let acc = shard.accounts.entry(account).or_default();
         let name = new_name;

@@ -1,11 +1,11 @@
 //! The stub's state: its settings, clock and the accounts (profiles, names, tokens) in 1,024 shards,
-//! each behind its own lock; listing, stats, quota and reset. The decisions are in `decide`.
+//! each behind its own read-write lock (replays read, everything else writes); listing, stats, quota and reset. The decisions are in `decide`.
 
 use super::clock::{Clock, SystemClock};
 use super::fault::{Faults, RaceWindow};
 use crate::contract::{self, Fingerprint};
 use chrono::{DateTime, Utc};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -96,9 +96,14 @@ impl Shard {
         self.expiry.push_back((at, account, token));
     }
 
+    /// Whether a binding has expired by `now` and waits to be purged.
+    pub(super) fn purge_due(&self, now: DateTime<Utc>) -> bool {
+        self.next_expiry.is_some_and(|at| at <= now)
+    }
+
     /// Forgets the token bindings that have expired by `now`.
     pub(super) fn purge(&mut self, now: DateTime<Utc>) {
-        if self.next_expiry.is_none_or(|at| at > now) {
+        if !self.purge_due(now) {
             return;
         }
         self.purge_queue(now);
@@ -152,7 +157,7 @@ pub struct Stub {
     pub(super) config: StubConfig,
     clock: Arc<dyn Clock>,
     pub(super) offset_secs: AtomicI64,
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[RwLock<Shard>]>,
     hasher: foldhash::fast::RandomState,
     /// Only with `Fault::SharedNames` / `Fault::SharedQuota`.
     pub(super) shared_names: Mutex<HashSet<String>>,
@@ -183,7 +188,7 @@ impl Stub {
             config,
             clock,
             offset_secs: AtomicI64::new(0),
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..SHARDS).map(|_| RwLock::new(Shard::default())).collect(),
             hasher: foldhash::fast::RandomState::default(),
             shared_names: Mutex::new(HashSet::default()),
             shared_count: AtomicU32::new(0),
@@ -212,21 +217,21 @@ impl Stub {
     /// Forgets every account, profile and token, and the clock's advance.
     pub fn reset(&self) {
         for shard in self.shards.iter() {
-            *shard.lock() = Shard::default();
+            *shard.write() = Shard::default();
         }
         self.shared_names.lock().clear();
         self.shared_count.store(0, Ordering::SeqCst);
         self.offset_secs.store(0, Ordering::SeqCst);
     }
 
-    pub(super) fn shard(&self, account: u64) -> &Mutex<Shard> {
+    pub(super) fn shard(&self, account: u64) -> &RwLock<Shard> {
         &self.shards[(self.hasher.hash_one(account) as usize) % SHARDS]
     }
 
     /// Raises (or lowers) one account's quota: the "soft quota" request of the seed.
     pub fn set_quota(&self, account: u64, quota: u32) {
         self.shard(account)
-            .lock()
+            .write()
             .accounts
             .entry(account)
             .or_default()
@@ -235,7 +240,7 @@ impl Stub {
 
     /// An account's profiles, in creation order.
     pub fn profiles(&self, account: u64) -> Vec<ListedProfile> {
-        let shard = self.shard(account).lock();
+        let shard = self.shard(account).read();
         shard
             .accounts
             .get(&account)
@@ -265,7 +270,7 @@ impl Stub {
             ..StubStats::default()
         };
         for shard in self.shards.iter() {
-            let mut shard = shard.lock();
+            let mut shard = shard.write();
             shard.purge(now);
             stats.accounts += shard.accounts.len();
             for a in shard.accounts.values() {
