@@ -12,7 +12,7 @@
 //!
 //! Rounds run in pairs, one on each server back to back (alternating which goes first), and each
 //! figure is the median of the per-pair ratios: this machine is noisy.
-//! `cargo bench --bench stub_throughput` (env: BENCH_SECS=16 BENCH_ROUNDS=5 BENCH_CONNS=32
+//! `cargo bench --bench stub_throughput` (env: BENCH_SECS=20 BENCH_ROUNDS=5 BENCH_CONNS=32
 //! BENCH_PROFILES=1000000 BENCH_ONLY=create,memory,wiremock BENCH_MIXES=replay,create100,create1
 //! BENCH_THP=on to keep transparent huge pages, which the binary turns off).
 
@@ -290,7 +290,7 @@ fn compare(
     b: &mut dyn FnMut() -> Started,
 ) -> Compared {
     let (secs, rounds, conns) = (
-        env("BENCH_SECS", 16),
+        env("BENCH_SECS", 20),
         env("BENCH_ROUNDS", 5),
         env("BENCH_CONNS", 32),
     );
