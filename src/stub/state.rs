@@ -1,5 +1,6 @@
 //! The stub's state: its settings, clock and the accounts (profiles, names, tokens) in 1,024 shards,
-//! each behind its own read-write lock (replays read, everything else writes); listing, stats, quota and reset. The decisions are in `decide`.
+//! each behind its own read-write lock (retries of a live token read, everything else writes);
+//! listing, stats, quota and reset. The decisions are in `decide`.
 
 use super::clock::{Clock, SystemClock};
 use super::fault::{Faults, RaceWindow};
