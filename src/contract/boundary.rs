@@ -5,7 +5,7 @@
 //! broken as one that accepts those. Generated from the schema, so a new constraint in the model
 //! gets its cases without code.
 
-use super::mutate::{matches, pointer, resolve, set_at};
+use super::mutate::{matches, member_schema, pointer, resolve, set_at};
 use super::schema::SchemaKind;
 use super::validate::validate;
 use serde_json::{Map, Value, json};
@@ -177,12 +177,8 @@ impl Walker<'_> {
     }
 
     fn object(&mut self, schema: &Value, map: &Map<String, Value>, path: &mut Vec<String>) {
-        let props = schema.get("properties").and_then(Value::as_object);
         for (name, value) in map {
-            let sub = props
-                .and_then(|p| p.get(name))
-                .or_else(|| schema.get("additionalProperties").filter(|s| s.is_object()));
-            if let Some(sub) = sub {
+            if let Some(sub) = member_schema(schema, name) {
                 path.push(name.clone());
                 self.walk(sub, value, path);
                 path.pop();

@@ -86,6 +86,16 @@ pub(super) fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
+/// The sub-schema that governs member `name` of an object under `schema` (resolved already): its own
+/// property schema, else the object's `additionalProperties` schema; none when the object lists no such
+/// member and refuses or leaves open the rest.
+pub(super) fn member_schema<'a>(schema: &'a Value, name: &str) -> Option<&'a Value> {
+    schema
+        .get("properties")
+        .and_then(|p| p.get(name))
+        .or_else(|| schema.get("additionalProperties").filter(|s| s.is_object()))
+}
+
 /// Whether `value` matches a schema pattern (compiled once per pattern).
 pub(super) fn matches(pattern: &str, value: &str) -> bool {
     static CACHE: LazyLock<Mutex<HashMap<String, Option<regex::Regex>>>> =
@@ -303,7 +313,6 @@ impl Walker<'_> {
                 }
             }
         }
-        let props = schema.get("properties").and_then(Value::as_object);
         if schema.get("additionalProperties") == Some(&json!(false)) {
             path.push("unexpectedMember".into());
             let parent = &path[..path.len() - 1];
@@ -353,10 +362,7 @@ impl Walker<'_> {
             }
         }
         for (name, value) in map {
-            let sub = props
-                .and_then(|p| p.get(name))
-                .or_else(|| schema.get("additionalProperties").filter(|s| s.is_object()));
-            if let Some(sub) = sub {
+            if let Some(sub) = member_schema(schema, name) {
                 path.push(name.clone());
                 self.walk(sub, value, path);
                 path.pop();
