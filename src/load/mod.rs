@@ -284,8 +284,9 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
     config.no_telnet = true;
     config.no_reset_metrics = true;
     // The harness keeps its own counts and latencies (`LoadState`); goose's metrics are only needed
-    // for goose's own report files. Without them goose sends nothing per request to its parent.
-    config.no_metrics = opts.goose_reports.is_empty();
+    // for goose's own report files, and then goose carries the requests. Without them goose sends
+    // nothing per request to its parent.
+    config.no_metrics = state.sends_directly();
     config.quiet = 1;
     config.report_file = opts
         .goose_reports

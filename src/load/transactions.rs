@@ -107,6 +107,11 @@ impl LoadState {
         }
     }
 
+    /// Whether users send on their own connections, so goose need keep no metrics.
+    pub fn sends_directly(&self) -> bool {
+        self.direct
+    }
+
     /// Starts the clock of the run.
     pub fn start(&mut self) {
         self.started = Instant::now();
@@ -247,9 +252,6 @@ async fn run_transaction(
         });
     }
     let quota = state.scenario.quota;
-    let endpoint = user
-        .get_session_data::<UserState>()
-        .and_then(|u| u.endpoint.clone());
     let (account, body, expect) = {
         let u = user.get_session_data_mut::<UserState>().expect("set above");
         // Creates stay under the quota by moving to a fresh account before it is reached.
@@ -386,6 +388,9 @@ async fn run_transaction(
             (outcome, None)
         }
         None => {
+            let endpoint = user
+                .get_session_data::<UserState>()
+                .and_then(|u| u.endpoint.clone());
             let builder = match endpoint {
                 Some(url) => user.client.post(url),
                 None => user.get_request_builder(&GooseMethod::Post, contract::ENDPOINT)?,
