@@ -25,6 +25,7 @@
 pub mod check;
 pub mod contract;
 pub mod http;
+pub mod live;
 pub mod load;
 pub mod stub;
 pub mod units;

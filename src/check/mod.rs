@@ -7,6 +7,7 @@
 
 pub mod checks;
 pub mod config;
+pub mod coverage;
 pub mod ctx;
 pub mod diff;
 pub mod report;
@@ -29,6 +30,10 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_CONCURRENCY: usize = 32;
 /// Per-request timeout unless the options say otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The whole run's time budget unless the options say otherwise: past it, every unfinished check ends
+/// in error (the default run takes under a second against the embedded stub, and under a minute
+/// against a small, slow service).
+pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(10 * 60);
 
 /// What to check: the embedded stub (started for the run) or a service at a base URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +65,8 @@ pub struct CheckOptions {
     pub selected: Vec<&'static str>,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// The whole run's time budget.
+    pub max_time: Duration,
     /// Race concurrency (and in-flight requests within a check).
     pub concurrency: usize,
     /// Race repetitions.
@@ -68,6 +75,8 @@ pub struct CheckOptions {
     pub seed: u64,
     /// The expected contract.
     pub contract: ContractConfig,
+    /// Live counters for a progress display (none by default).
+    pub live: Option<Arc<crate::live::Live>>,
 }
 
 impl CheckOptions {
@@ -77,10 +86,12 @@ impl CheckOptions {
             headers: Vec::new(),
             selected: checks::catalogue().iter().map(|c| c.id).collect(),
             timeout: DEFAULT_TIMEOUT,
+            max_time: DEFAULT_MAX_TIME,
             concurrency: DEFAULT_CONCURRENCY,
             repeat: 1,
             seed: 1,
             contract: ContractConfig::default(),
+            live: None,
         }
     }
 
@@ -165,6 +176,16 @@ impl CheckOptions {
         Ok(self)
     }
 
+    /// The whole run's time budget (more than zero): when it runs out, nothing more is sent and
+    /// every unfinished check ends in error, with the reason.
+    pub fn with_max_time(mut self, max_time: Duration) -> Result<CheckOptions, Error> {
+        if max_time.is_zero() {
+            return Err(Error::Usage("--max-time must be more than 0".into()));
+        }
+        self.max_time = max_time;
+        Ok(self)
+    }
+
     /// Concurrent requests in race checks (at least 1).
     pub fn with_concurrency(mut self, n: usize) -> Result<CheckOptions, Error> {
         if n == 0 {
@@ -186,6 +207,12 @@ impl CheckOptions {
     /// The generator's seed (the same seed sends the same cases).
     pub fn with_seed(mut self, seed: u64) -> CheckOptions {
         self.seed = seed;
+        self
+    }
+
+    /// Counts requests and finished checks into `live` as the run goes (for a progress display).
+    pub fn with_live(mut self, live: Arc<crate::live::Live>) -> CheckOptions {
+        self.live = Some(live);
         self
     }
 
@@ -230,18 +257,29 @@ async fn run_one(
     let ctx = Ctx::new(target.clone(), cfg.clone(), settings.clone(), seed, keep);
     let _ = (def.run)(&ctx).await;
     let ctx::Finished {
+        skipped,
         failures,
         unlisted,
         errors,
         retries,
+        unconnected_retries,
         requests,
         runs,
         exchanges,
     } = ctx.finish();
     // A broken rule proven by an answer fails the check; answers that never came leave it unverified.
+    let mut errors = errors;
     let status = if !failures.is_empty() || unlisted > 0 {
         Status::Failed
+    } else if skipped.is_some() && errors.is_empty() {
+        Status::Skipped
     } else if !errors.is_empty() {
+        Status::Error
+    } else if let Some(reason) = target.health().stopped() {
+        // Stopped before it could finish: whatever it saw, it did not see everything it needs.
+        errors.push(Failure::cannot_verify(format!(
+            "the run was stopped: {reason}"
+        )));
         Status::Error
     } else {
         Status::Passed
@@ -252,7 +290,7 @@ async fn run_one(
             group: def.group().into(),
             description: def.description.into(),
             status,
-            skip_reason: None,
+            skip_reason: skipped.filter(|_| status == Status::Skipped),
             duration_ms: start.elapsed().as_millis() as u64,
             requests: requests as u64,
             runs: runs.map(|(total, failed)| report::Runs { total, failed }),
@@ -260,6 +298,7 @@ async fn run_one(
             unlisted_failures: unlisted as u64,
             errors,
             retries: retries as u64,
+            unconnected_retries: unconnected_retries as u64,
         },
         exchanges,
     )
@@ -279,6 +318,7 @@ fn skipped(def: &CheckDef, reason: &str) -> CheckResult {
         unlisted_failures: 0,
         errors: Vec::new(),
         retries: 0,
+        unconnected_retries: 0,
     }
 }
 
@@ -330,7 +370,10 @@ pub async fn run_recorded(
         }
     };
     let client = http::client(opts.timeout)?;
-    http::preflight(&client, &base, opts.timeout).await?;
+    let health = Arc::new(http::health(&client, &base, opts.timeout));
+    if !http::preflight(&client, &base, opts.timeout).await? {
+        health.unanswered().await;
+    }
     let target = Arc::new(Target::new(
         client,
         &base,
@@ -338,7 +381,19 @@ pub async fn run_recorded(
         opts.headers.clone(),
         http::header_name(&opts.contract.account_header)?,
         opts.timeout,
+        health.clone(),
     ));
+    // The run's budget: when it runs out, the same stop as for a target that stopped answering.
+    let budget = {
+        let (health, max) = (health.clone(), opts.max_time);
+        tokio::spawn(async move {
+            tokio::time::sleep(max).await;
+            health.stop(format!(
+                "the run's time budget (--max-time {}) ran out",
+                humantime::format_duration(max)
+            ));
+        })
+    };
 
     let run_id: String = crate::contract::examples::SplitMix64::new(rand::random()).alnum(6);
     let settings = Arc::new(Settings {
@@ -346,6 +401,9 @@ pub async fn run_recorded(
         repeat: opts.repeat,
         seed: opts.seed,
         prefix: format!("ah-{run_id}-"),
+        live: opts.live.clone(),
+        rules: Arc::default(),
+        coverage: Arc::default(),
     });
     let cfg = Arc::new(opts.contract.clone());
     let catalogue = checks::catalogue();
@@ -355,6 +413,15 @@ pub async fn run_recorded(
         .filter(|(_, c)| opts.selected.contains(&c.id))
         .collect();
 
+    if let Some(live) = &opts.live {
+        live.set_total(selected.len() as u32);
+    }
+    let on_result = |r: &CheckResult| {
+        if let Some(live) = &opts.live {
+            live.finished(r.status == Status::Failed);
+        }
+        on_result(r);
+    };
     let mut results: Vec<(usize, CheckResult, Vec<Exchange>)> = Vec::new();
     let endpoint_checks = selected.iter().filter(|(_, c)| c.needs == Needs::Endpoint);
     let mut stream = futures::stream::iter(endpoint_checks.map(|(i, def)| {
@@ -391,6 +458,7 @@ pub async fn run_recorded(
         on_result(&r);
         results.push((*i, r, ex));
     }
+    budget.abort();
     results.sort_by_key(|(i, _, _)| *i);
 
     let mut exchanges = Vec::with_capacity(results.len());
@@ -408,6 +476,7 @@ pub async fn run_recorded(
         skipped: count(Status::Skipped),
         requests: checks.iter().map(|c| c.requests).sum(),
         retries: checks.iter().map(|c| c.retries).sum(),
+        unconnected_retries: checks.iter().map(|c| c.unconnected_retries).sum(),
     };
     let report = Report {
         tool: "appflow-harness".into(),
@@ -419,8 +488,13 @@ pub async fn run_recorded(
         started_at,
         duration_ms: started.elapsed().as_millis() as u64,
         seed: opts.seed,
+        stopped: health.stopped().map(|r| r.to_string()),
         summary,
         checks,
+        coverage: {
+            let set = settings.rule_set();
+            coverage::compute(&set.rules, &set.missing, &settings.coverage.lock())
+        },
     };
     Ok(Recorded {
         report,

@@ -46,6 +46,10 @@ pub struct CheckArgs {
     /// Concurrent requests in race checks (and in-flight requests within a check).
     #[arg(long, default_value_t = check::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
+    /// The whole run's time budget: past it nothing more is sent, and every unfinished check ends in
+    /// error (exit 2 unless a check failed).
+    #[arg(long, default_value = "10m", value_parser = duration)]
+    pub max_time: Duration,
     /// Run each race check K times and report how many runs failed.
     #[arg(long, default_value_t = 1)]
     pub repeat: u32,
@@ -77,6 +81,10 @@ pub struct CheckArgs {
     /// List the checks (ID and description) and exit.
     #[arg(long)]
     pub list: bool,
+    /// Print the coverage table: every rule of the contract, the answered cases that tested it each
+    /// way, covered or not and why.
+    #[arg(long)]
+    pub coverage: bool,
 }
 
 /// `diff …` (raw flags).
@@ -139,6 +147,7 @@ impl CheckArgs {
             self.contract.as_deref(),
         )?
         .with_concurrency(self.concurrency)?
+        .with_max_time(self.max_time)?
         .with_repeat(self.repeat)?
         .with_seed(self.seed)
         .with_engine(self.engine)
@@ -158,17 +167,24 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Pass);
     }
-    let opts = args.options()?;
+    let live = std::sync::Arc::new(appflow_harness::live::Live::default());
+    let opts = args.options()?.with_live(live.clone());
     let reports = reports(&args.reports)?;
     let colour = text::use_colour();
-    let progress = !args.quiet;
-    let on_result = move |r: &CheckResult| {
-        if progress {
-            text::emit(&text::check_line(r, colour));
+    let lines = !args.quiet;
+    let display = super::progress::Progress::start(live, super::progress::check_line, args.quiet);
+    let on_result = |r: &CheckResult| {
+        if lines {
+            display.print(&text::check_line(r, colour));
         }
     };
-    let recorded = check::run_recorded(&opts, &on_result, args.snapshots.is_some()).await?;
+    let recorded = check::run_recorded(&opts, &on_result, args.snapshots.is_some()).await;
+    display.finish();
+    let recorded = recorded?;
     let report = &recorded.report;
+    if args.coverage {
+        text::emit(&text::coverage_table(report, colour));
+    }
     text::emit(&text::summary(report, colour));
     for (format, path) in &reports {
         write(path, &report::render(report, *format), "the report")?;

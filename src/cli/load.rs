@@ -61,6 +61,9 @@ pub struct LoadArgs {
     /// How the target frames its answers: the envelope, or AppFlow's own REST-JSON (aws).
     #[arg(long, value_parser = dialect(), default_value = "envelope")]
     pub dialect: Dialect,
+    /// No live progress line (on a terminal) nor a progress line every 10 s (off one).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `load merge`.
@@ -152,7 +155,17 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<Outcome> {
         return Ok(outcome(&merged));
     }
     let opts = args.options()?;
-    let ran = load::run(&opts).await?;
+    let planned = opts
+        .scenario
+        .run_time
+        .as_deref()
+        .and_then(|t| appflow_harness::units::parse_duration(t).ok());
+    let live = std::sync::Arc::new(appflow_harness::live::Live::new(planned));
+    let opts = opts.with_live(live.clone());
+    let display = super::progress::Progress::start(live, super::progress::load_line, args.quiet);
+    let ran = load::run(&opts).await;
+    display.finish();
+    let ran = ran?;
     if let Some(path) = &args.result {
         write(path, &json(&ran.result), "the result")?;
     }
@@ -166,7 +179,11 @@ fn outcome(o: &load::LoadOutcome) -> Outcome {
         load::RunVerdict::Passed => Outcome::Pass,
         load::RunVerdict::Failed => Outcome::Fail,
         load::RunVerdict::Unverified => {
-            eprintln!("error: no request got an answer: nothing was verified");
+            if o.result.stopped.is_empty() {
+                eprintln!("error: no request got an answer: nothing was verified");
+            } else {
+                eprintln!("error: the run stopped early: the target stopped answering");
+            }
             Outcome::Unverified
         }
     }

@@ -3,6 +3,7 @@
 
 mod check;
 mod load;
+mod progress;
 mod schema;
 mod serve;
 

@@ -128,6 +128,22 @@ pub fn translate_pattern(java: &str) -> String {
     format!("^(?:{out})$")
 }
 
+/// CONTRACT.md, *Changed after the second release*: an optional string member inside
+/// `connectorProfileConfig` that sets no minimum length (and is no enum) accepts `""`, whatever its
+/// pattern, because SDK-based tools send `""` for every optional string left unset and AppFlow accepts
+/// it. The structures this generator builds are exactly those under `connectorProfileConfig`, so it is
+/// applied to their optional members: `^(?:X)$` becomes `^(?:X)?$`.
+fn allow_empty(schema: &mut Value) {
+    let plain_string = schema.get("type") == Some(&json!("string"))
+        && schema.get("enum").is_none()
+        && schema.get("minLength").is_none();
+    if let (true, Some(Value::String(p))) = (plain_string, schema.get_mut("pattern"))
+        && let Some(inner) = p.strip_prefix("^(?:").and_then(|r| r.strip_suffix(")$"))
+    {
+        *p = format!("^(?:{inner})?$");
+    }
+}
+
 struct Gen<'a> {
     shapes: &'a Map<String, Value>,
     defs: BTreeMap<String, Value>,
@@ -235,13 +251,22 @@ impl<'a> Gen<'a> {
             .get("members")
             .and_then(Value::as_object)
             .ok_or_else(|| CodegenError::Missing(format!("members of {name}")))?;
+        let required: Vec<&str> = shape
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         let mut props = Map::new();
         for (member, spec) in members {
             let target = spec
                 .get("shape")
                 .and_then(Value::as_str)
                 .ok_or_else(|| CodegenError::Missing(format!("shape of {name}.{member}")))?;
-            props.insert(member.clone(), self.schema_for(target)?);
+            let mut schema = self.schema_for(target)?;
+            if !required.contains(&member.as_str()) {
+                allow_empty(&mut schema);
+            }
+            props.insert(member.clone(), schema);
         }
         let mut out = Map::new();
         out.insert("type".into(), json!("object"));

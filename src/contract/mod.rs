@@ -1,7 +1,6 @@
 //! The transport-free contract core: schemas, validation, typed model, error table, example generator
 //! and the idempotency fingerprint. No HTTP and no async runtime in here; everything else calls it.
 
-pub mod boundary;
 pub mod codegen;
 pub mod dialect;
 pub mod doc;
@@ -12,11 +11,12 @@ pub mod judge;
 pub mod model;
 pub mod mutate;
 pub mod openapi;
+pub mod pattern;
 pub mod redact;
+pub mod rules;
 pub mod schema;
 pub mod validate;
 
-pub use boundary::{EdgeCase, EdgeClass, edge_cases};
 pub use dialect::{Dialect, aws_exception};
 pub use errors::{ErrorCode, ErrorTable, ExpectedError};
 pub use examples::{ExampleGen, Size};

@@ -1,7 +1,7 @@
 //! The runner's exchanges: one shared client, bounded reads, per-request timeouts, and the redacted
 //! views of each exchange that failure messages, snapshots and `diff` show.
 
-use super::{Pace, TransportError};
+use super::{Admit, Health, Pace, TransportError};
 use crate::contract::redact::{REDACTED, redact_request};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -34,6 +34,8 @@ pub struct Target {
     header_secrets: Vec<String>,
     /// Requests in flight to this target.
     pace: Pace,
+    /// Whether it still answers (the stop rule).
+    health: Arc<Health>,
 }
 
 /// What was sent.
@@ -51,8 +53,10 @@ pub struct Sent {
     pub body: Bytes,
     /// Credential values in the body (never shown; a response must not contain them).
     pub secrets: Arc<Vec<String>>,
-    /// Whether the body carries a `clientToken` (so a retry after a lost answer is a replay).
-    pub token: bool,
+    /// Whether sending it again after a lost answer is safe: its body carries a `clientToken` (the
+    /// retry is a replay), or the contract refuses it whatever happened before (a retry of a request a
+    /// correct service refuses cannot create anything, and a service that accepted it shows it).
+    pub retry_safe: bool,
 }
 
 /// What came back.
@@ -101,6 +105,11 @@ pub struct Exchange {
     pub elapsed: Duration,
     /// How many times it was sent again after a transport error (see [`MAX_RETRIES`]).
     pub retries: u32,
+    /// Of the retries, how many followed a connection that could not be made (the request reached
+    /// nothing, so it is sent again whether or not it carries a token).
+    pub unconnected_retries: u32,
+    /// Whether it was sent at all (not when the run had been stopped before it could go out).
+    pub went_out: bool,
 }
 
 fn clip(s: &str, max: usize) -> String {
@@ -117,7 +126,8 @@ fn shell_quote(s: &str) -> String {
 }
 
 impl Target {
-    /// A target at `base` (no trailing slash needed), with extra headers sent on every request.
+    /// A target at `base` (no trailing slash needed), with extra headers sent on every request, whose
+    /// requests all obey `health`'s stop rule.
     pub fn new(
         client: reqwest::Client,
         base: &str,
@@ -125,6 +135,7 @@ impl Target {
         extra: Vec<(HeaderName, HeaderValue)>,
         account_header: HeaderName,
         timeout: Duration,
+        health: Arc<Health>,
     ) -> Target {
         let header_secrets = extra
             .iter()
@@ -145,7 +156,13 @@ impl Target {
             timeout,
             header_secrets,
             pace: Pace::new(START_WINDOW, super::POOL_IDLE_PER_HOST),
+            health,
         }
+    }
+
+    /// Whether the target still answers, and why the run was stopped if it was.
+    pub fn health(&self) -> &Arc<Health> {
+        &self.health
     }
 
     /// The base URL.
@@ -189,64 +206,95 @@ impl Target {
             url: format!("{}{path}", self.base),
             account: account.map(str::to_owned),
             content_type: content_type.map(str::to_owned),
-            token: body.windows(13).any(|w| w == b"\"clientToken\""),
+            retry_safe: body.windows(13).any(|w| w == b"\"clientToken\""),
             body,
             secrets,
         }
     }
 
     /// Sends `sent` and reads at most [`MAX_READ`] bytes of the answer, each attempt within the
-    /// timeout, within the target's in-flight window; sends it again where that is safe.
+    /// timeout, within the target's in-flight window; sends it again where that is safe. Once the run
+    /// is stopped (see [`Health`]), nothing more is sent and a request in flight is given up at once.
     pub async fn exchange(&self, sent: Sent) -> Exchange {
         let start = Instant::now();
         let mut retries = 0;
+        let mut unconnected_retries = 0;
+        let done = |sent, result, (retries, unconnected_retries)| Exchange {
+            unconnected_retries,
+            sent,
+            // Only a request stopped before its first attempt never went out.
+            went_out: !matches!(
+                (&result, retries),
+                (
+                    Err(TransportError::Stopped {
+                        went_out: false,
+                        ..
+                    }),
+                    0
+                )
+            ),
+            result,
+            elapsed: start.elapsed(),
+            retries,
+        };
+        let stopped = |reason, went_out| Err(TransportError::Stopped { reason, went_out });
         loop {
-            let slot = self.pace.slot().await;
+            if let Admit::Stopped(reason) = self.health.admit().await {
+                return done(sent, stopped(reason, false), (retries, unconnected_retries));
+            }
+            let slot = tokio::select! {
+                slot = self.pace.slot() => slot,
+                reason = self.health.wait_stopped() => return done(sent, stopped(reason, false), (retries, unconnected_retries)),
+            };
             let sent_at = Instant::now();
-            let result = match tokio::time::timeout(self.timeout, self.send(&sent)).await {
-                Ok(r) => r,
-                Err(_) => Err(TransportError::Timeout {
-                    after: self.timeout,
-                }),
+            let result = tokio::select! {
+                r = tokio::time::timeout(self.timeout, self.send(&sent)) => match r {
+                    Ok(r) => r,
+                    Err(_) => Err(TransportError::Timeout {
+                        after: self.timeout,
+                    }),
+                },
+                reason = self.health.wait_stopped() => stopped(reason, true),
             };
             drop(slot);
             let retry = match &result {
                 Ok(_) => {
+                    self.health.answered();
                     self.pace.answered(sent_at.elapsed());
                     false
                 }
+                Err(TransportError::Stopped { .. }) => false,
+                Err(e) if e.target_alive() => {
+                    self.health.answered();
+                    false
+                }
                 Err(e) => {
-                    let lost = matches!(
-                        e,
-                        TransportError::Connect { .. }
-                            | TransportError::Timeout { .. }
-                            | TransportError::Reset { .. }
-                    );
-                    if lost {
-                        self.pace.lost();
-                    }
+                    self.pace.lost();
+                    self.health.unanswered().await;
                     let safe = e.before_sending()
-                        || (sent.token
+                        || (sent.retry_safe
                             && matches!(
                                 e,
                                 TransportError::Timeout { .. } | TransportError::Reset { .. }
                             ));
-                    safe && retries < MAX_RETRIES
+                    let retry = safe && retries < MAX_RETRIES && self.health.stopped().is_none();
+                    if retry && e.before_sending() {
+                        unconnected_retries += 1;
+                    }
+                    retry
                 }
             };
             if !retry {
-                return Exchange {
-                    sent,
-                    result,
-                    elapsed: start.elapsed(),
-                    retries,
-                };
+                return done(sent, result, (retries, unconnected_retries));
             }
             retries += 1;
             // 50, 100, 200 ms, each with up to 50 ms of jitter so retries do not arrive together.
             let backoff = 50u64 << (retries - 1);
             let jitter = rand::random::<u64>() % 50;
-            tokio::time::sleep(Duration::from_millis(backoff + jitter)).await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(backoff + jitter)) => {}
+                reason = self.health.wait_stopped() => return done(sent, stopped(reason, false), (retries, unconnected_retries)),
+            }
         }
     }
 
@@ -331,6 +379,9 @@ impl Target {
         body: Option<Value>,
     ) -> Result<Value, String> {
         let admin = self.admin.as_deref().ok_or("no --admin-url was given")?;
+        if let Some(reason) = self.health.stopped() {
+            return Err(format!("admin {path}: not sent: {reason}"));
+        }
         let mut req = self.client.request(method, format!("{admin}{path}"));
         if let Some(b) = body {
             req = req.json(&b);

@@ -4,10 +4,12 @@
 
 mod direct;
 mod exchange;
+pub mod health;
 mod pace;
 
 pub use direct::{Answered, Direct};
 pub use exchange::{Exchange, MAX_READ, MAX_RETRIES, Received, Sent, Target};
+pub use health::{Admit, Health};
 pub use pace::Pace;
 
 use crate::Error;
@@ -55,6 +57,15 @@ pub enum TransportError {
         /// The causes, innermost last.
         detail: String,
     },
+    /// Not sent, or given up in flight, because the run was stopped (the target stopped answering,
+    /// or the run's time budget ran out; see [`health`]).
+    #[error("{}: {reason}", if *went_out { "given up" } else { "not sent" })]
+    Stopped {
+        /// Why the run was stopped.
+        reason: std::sync::Arc<str>,
+        /// Whether this attempt had gone out (and was given up in flight).
+        went_out: bool,
+    },
 }
 
 impl TransportError {
@@ -100,6 +111,15 @@ impl TransportError {
         matches!(self, TransportError::Connect { .. })
     }
 
+    /// Whether the target showed it is alive: it answered something, even if the answer is not HTTP
+    /// or its body broke off (the [`health`] rule counts these as answers).
+    pub fn target_alive(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Malformed { .. } | TransportError::Body { .. }
+        )
+    }
+
     /// A short stable name of the kind (`connect`, `timeout`, `reset`, `body`, `malformed`, `other`).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -109,6 +129,7 @@ impl TransportError {
             TransportError::Body { .. } => "body",
             TransportError::Malformed { .. } => "malformed",
             TransportError::Other { .. } => "other",
+            TransportError::Stopped { .. } => "stopped",
         }
     }
 }
@@ -169,6 +190,12 @@ pub const USER_AGENT: &str = concat!("appflow-harness/", env!("CARGO_PKG_VERSION
 /// Idle connections kept per host: enough for the widest race check or load user count.
 pub const POOL_IDLE_PER_HOST: usize = 256;
 
+/// How long an idle connection is kept for reuse. Short, because a service that serves one
+/// connection at a time (a single-threaded server) waits on a connection the client keeps open but
+/// idle, and serves nobody else meanwhile: a connection the pool opened for a request that then went
+/// out on another one would stall such a service until the pool let it go.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// The longest a connection may take to open before it is tried again: a SYN that a full accept
 /// queue dropped is resent by the kernel after 1 s and 3 s; past that a fresh, paced attempt does better.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(2500);
@@ -181,6 +208,7 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, Error> {
     reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .pool_max_idle_per_host(POOL_IDLE_PER_HOST)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .connect_timeout(timeout.min(CONNECT_TIMEOUT))
         .timeout(timeout)
         .retry(reqwest::retry::never())
@@ -222,20 +250,49 @@ pub fn header_name(raw: &str) -> Result<HeaderName, Error> {
 }
 
 /// Proves the target answers at all (any status will do): a connection that cannot be made is
-/// [`Error::Unreachable`] (exit 2), never a failed check or a violation.
+/// [`Error::Unreachable`] (exit 2), never a failed check or a violation. Otherwise says whether it
+/// answered (garbage, a reset or nothing in time are for the checks, and the [`health`] rule, to see).
 pub async fn preflight(
     client: &reqwest::Client,
     base: &str,
     timeout: Duration,
-) -> Result<(), Error> {
-    match client.get(format!("{base}/")).send().await {
-        Err(e) => match TransportError::from_reqwest(&e, timeout) {
-            err @ TransportError::Connect { .. } => {
-                Err(Error::Unreachable(base.to_owned(), Box::new(err)))
-            }
-            // It answered something (garbage, a reset, nothing in time): the checks will show what.
-            _ => Ok(()),
-        },
-        Ok(_) => Ok(()),
+) -> Result<bool, Error> {
+    match probe(client, base, timeout).await {
+        Err(err @ TransportError::Connect { .. }) => {
+            Err(Error::Unreachable(base.to_owned(), Box::new(err)))
+        }
+        Err(e) => Ok(e.target_alive()),
+        Ok(()) => Ok(true),
     }
+}
+
+/// `GET {base}/` within `timeout`: `Ok` for any HTTP answer (the status does not matter).
+pub async fn probe(
+    client: &reqwest::Client,
+    base: &str,
+    timeout: Duration,
+) -> Result<(), TransportError> {
+    let sent = client.get(format!("{base}/")).timeout(timeout).send();
+    match tokio::time::timeout(timeout, sent).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(TransportError::from_reqwest(&e, timeout)),
+        Err(_) => Err(TransportError::Timeout { after: timeout }),
+    }
+}
+
+/// The [`Health`] of the target at `base`, probed with `GET {base}/` (any answer means alive).
+pub fn health(client: &reqwest::Client, base: &str, timeout: Duration) -> Health {
+    let (client, base) = (client.clone(), base.to_owned());
+    Health::new(
+        timeout,
+        Box::new(move || {
+            let (client, base) = (client.clone(), base.clone());
+            Box::pin(async move {
+                match probe(&client, &base, timeout).await {
+                    Ok(()) => true,
+                    Err(e) => e.target_alive(),
+                }
+            })
+        }),
+    )
 }

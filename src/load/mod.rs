@@ -44,6 +44,8 @@ pub struct LoadOptions {
     pub stub_faults: Vec<Fault>,
     /// How the target frames its answers.
     pub dialect: crate::contract::Dialect,
+    /// Live counters for a progress display (none by default).
+    pub live: Option<Arc<crate::live::Live>>,
 }
 
 fn usage(msg: impl Into<String>) -> Error {
@@ -66,7 +68,14 @@ impl LoadOptions {
             timeout: Duration::from_secs(10),
             stub_faults: Vec::new(),
             dialect: crate::contract::Dialect::Envelope,
+            live: None,
         }
+    }
+
+    /// Keeps `live` up to date as the run goes (for a progress display).
+    pub fn with_live(mut self, live: Arc<crate::live::Live>) -> LoadOptions {
+        self.live = Some(live);
+        self
     }
 
     /// How the target frames its answers (the embedded stub then frames them so too).
@@ -219,16 +228,24 @@ impl LoadOutcome {
 
 /// The one judge of a run and of a merge, so that both give the same verdict on the same requests:
 /// `rules` judged on `result` (rps is requests over `result.duration_secs`, see [`LoadResult`]), and
-/// its contract violations under the scenario's `fail_on_violation`.
+/// its contract violations under the scenario's `fail_on_violation`. A run that stopped early
+/// (the target stopped answering) is unverified, unless an answer broke the contract: its
+/// thresholds are not judged, since it did not run its course.
 pub fn judge(result: LoadResult, rules: &[Rule]) -> LoadOutcome {
-    let verdicts: Vec<Verdict> = rules.iter().map(|r| r.judge(&result)).collect();
     let answered = result.requests - result.transport_errors.min(result.requests);
+    let violated = result.fail_on_violation && result.failures > 0;
+    let stopped = !result.stopped.is_empty();
+    let verdicts: Vec<Verdict> = if stopped {
+        Vec::new()
+    } else {
+        rules.iter().map(|r| r.judge(&result)).collect()
+    };
     let verdict = if answered == 0 {
         RunVerdict::Unverified
-    } else if verdicts.iter().any(|v| !v.passed)
-        || (result.fail_on_violation && result.failures > 0)
-    {
+    } else if violated || verdicts.iter().any(|v| !v.passed) {
         RunVerdict::Failed
+    } else if stopped {
+        RunVerdict::Unverified
     } else {
         RunVerdict::Passed
     };
@@ -274,9 +291,27 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
             url
         }
     };
-    let mut state = LoadState::new(client, opts);
+    let health = Arc::new(crate::http::health(&client, &host, opts.timeout));
+    let mut state = LoadState::new(client, opts, health.clone());
     state.start();
     let state = Arc::new(state);
+    // The stop rule ends the attack early, through goose's own killswitch.
+    let stopper = {
+        let health = health.clone();
+        tokio::spawn(async move {
+            let reason = health.wait_stopped().await;
+            goose::trigger_killswitch(&reason);
+        })
+    };
+    let ticker = opts.live.clone().map(|live| {
+        let state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                state.update(&live);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    });
 
     let goose_err = |e: goose::GooseError| Error::Load(e.to_string());
     let mut config = GooseConfiguration::default();
@@ -326,7 +361,19 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
             .map_err(goose_err)?,
         None => attack,
     };
-    attack.execute().await.map_err(goose_err)?;
+    let executed = attack.execute().await;
+    stopper.abort();
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    if health.stopped().is_some() {
+        // The next run in this process starts without the killswitch.
+        goose::reset_killswitch();
+    }
+    executed.map_err(goose_err)?;
+    if let Some(live) = &opts.live {
+        state.update(live);
+    }
     // A worker of several judges no threshold alone (its share says little): the merge does.
     let rules: Vec<Rule> = if opts.workers > 1 {
         Vec::new()
@@ -377,6 +424,11 @@ pub fn summary(result: &LoadResult, verdicts: &[Verdict]) -> String {
     }
     for (kind, n) in &result.transport_errors_by_kind {
         out.push_str(&format!("no answer ({kind}): {n}\n"));
+    }
+    for reason in &result.stopped {
+        out.push_str(&format!(
+            "stopped early: {reason} (thresholds not judged)\n"
+        ));
     }
     for v in verdicts {
         out.push_str(&format!(

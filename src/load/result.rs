@@ -121,6 +121,10 @@ pub struct LoadResult {
     pub transport_errors_by_kind: BTreeMap<String, u64>,
     /// The first `id` each shared token replayed to (all workers must agree).
     pub replay_ids: BTreeMap<String, String>,
+    /// Why the run ended early (the target stopped answering), for each worker that did; a run that
+    /// stopped early proves nothing about its thresholds.
+    #[serde(default)]
+    pub stopped: Vec<String>,
 }
 
 impl LoadResult {
@@ -145,6 +149,7 @@ impl LoadResult {
         self.requests += other.requests;
         self.failures += other.failures;
         self.transport_errors += other.transport_errors;
+        self.stopped.extend(other.stopped.iter().cloned());
         // A merge forbids violations when any worker's scenario did (an empty result forbids none).
         self.fail_on_violation |= other.fail_on_violation;
         for (name, t) in &other.transactions {

@@ -7,7 +7,7 @@ use super::result::{LoadResult, TransactionStats};
 use super::scenario::{Kind, Scenario};
 use crate::contract::judge::{self, Answer, Breach, Expect, Shape};
 use crate::contract::{self, ErrorCode, ErrorTable, ExampleGen, invalid_cases};
-use crate::http::{Direct, TransportError};
+use crate::http::{Admit, Direct, Health, TransportError};
 use bytes::Bytes;
 use goose::goose::{
     GooseMethod, GooseRequest, GooseUser, Transaction, TransactionFunction, TransactionResult,
@@ -47,6 +47,8 @@ pub struct LoadState {
     direct: bool,
     replay_ids: Mutex<BTreeMap<usize, String>>,
     started: Instant,
+    /// Whether the target still answers (the stop rule).
+    health: Arc<Health>,
 }
 
 /// Accounts are spread so no two users, workers or runs share one.
@@ -60,7 +62,11 @@ fn account_number(base: u64, worker: u32, user: usize, rotation: u64) -> String 
 
 impl LoadState {
     /// Prepares the pools for a run (its seed fixes accounts and tokens; all workers share it).
-    pub fn new(client: reqwest::Client, opts: &super::LoadOptions) -> LoadState {
+    pub fn new(
+        client: reqwest::Client,
+        opts: &super::LoadOptions,
+        health: Arc<Health>,
+    ) -> LoadState {
         let scenario = opts.scenario.clone();
         let (seed, worker, workers) = (opts.seed, opts.worker_index, opts.workers);
         let timeout = opts.timeout;
@@ -104,6 +110,7 @@ impl LoadState {
             direct: opts.goose_reports.is_empty(),
             replay_ids: Mutex::new(BTreeMap::new()),
             started: Instant::now(),
+            health,
         }
     }
 
@@ -144,7 +151,28 @@ impl LoadState {
             failures_by_rule: self.failures_by_rule.lock().clone(),
             transport_errors_by_kind: self.transport_errors_by_kind.lock().clone(),
             replay_ids,
+            stopped: self
+                .health
+                .stopped()
+                .map(|r| r.to_string())
+                .into_iter()
+                .collect(),
         }
+    }
+
+    /// Copies the totals so far into `live` (for a progress display).
+    pub fn update(&self, live: &crate::live::Live) {
+        let stats = self.stats.lock();
+        let mut latency = super::result::Histogram::default();
+        let (mut requests, mut unanswered, mut failures) = (0, 0, 0);
+        for t in stats.values() {
+            requests += t.requests;
+            unanswered += t.transport_errors;
+            failures += t.failures;
+            latency.merge(&t.latency);
+        }
+        drop(stats);
+        live.set_load(requests, unanswered, failures, latency.percentile(99.0));
     }
 }
 
@@ -359,7 +387,7 @@ async fn run_transaction(
         if e.is_answer() {
             Ok(vec![NOT_HTTP_RULE])
         } else {
-            Err(e.kind())
+            Err(e)
         }
     };
     let judged = |status, headers: &HeaderMap, body: &[u8]| {
@@ -375,6 +403,12 @@ async fn run_transaction(
             body,
         )
     };
+    if let Admit::Stopped(_) = state.health.admit().await {
+        // The run is ending: nothing more is sent (nor counted). Wait instead of returning at once,
+        // so the user does not spin and goose's controller gets to end the run.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        return Ok(());
+    }
     let start = Instant::now();
     let direct = user
         .get_session_data_mut::<UserState>()
@@ -417,6 +451,13 @@ async fn run_transaction(
         }
     };
     let elapsed = start.elapsed();
+    match &outcome {
+        Ok(_) => state.health.answered(),
+        Err(TransportError::Stopped { .. }) => {}
+        Err(e) if e.target_alive() => state.health.answered(),
+        Err(_) => state.health.unanswered().await,
+    }
+    let outcome = outcome.map_err(|e| e.kind());
     if let Some(u) = user.get_session_data_mut::<UserState>() {
         let kept = outcome.as_ref().is_ok_and(Vec::is_empty);
         match (kept, kind) {

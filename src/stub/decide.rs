@@ -2,12 +2,12 @@
 //! order of checks (route, method, media type, size, identity, validation, token, name, quota), and
 //! the atomic create. Both adapters (wiremock, the fast server) call it.
 
-use super::fault::{Fault, Faults};
+use super::fault::Fault;
 use super::state::{Account, Profile, Stub, TokenEntry};
 use crate::contract::doc::DocJson;
-use crate::contract::{self, ErrorCode, ErrorEnvelope, Fingerprint, SchemaKind, Violation};
+use crate::contract::{self, ErrorCode, ErrorEnvelope, Fingerprint, Violation};
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -76,68 +76,6 @@ struct Params<'a> {
     credentials: Option<&'a Value>,
 }
 
-/// Derives the request schema a pattern fault validates with (never a hand copy of the rules).
-pub(super) fn faulty_schema(faults: Faults) -> Option<Value> {
-    let derived = [
-        Fault::UnanchoredPatterns,
-        Fault::NoLabelRule,
-        Fault::MaxLengthExclusive,
-        Fault::LabelOnlyForCustom,
-    ];
-    if !derived.into_iter().any(|f| faults.has(f)) {
-        return None;
-    }
-    fn exclusive_max(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                if let Some(Value::Number(n)) = map.get_mut("maxLength")
-                    && let Some(m) = n.as_u64()
-                {
-                    *n = m.saturating_sub(1).into();
-                }
-                map.values_mut().for_each(exclusive_max);
-            }
-            Value::Array(items) => items.iter_mut().for_each(exclusive_max),
-            _ => {}
-        }
-    }
-    fn unanchor(v: &mut Value) {
-        match v {
-            Value::Object(map) => {
-                if let Some(Value::String(p)) = map.get_mut("pattern")
-                    && p.ends_with(")$")
-                {
-                    p.pop();
-                }
-                map.values_mut().for_each(unanchor);
-            }
-            Value::Array(items) => items.iter_mut().for_each(unanchor),
-            _ => {}
-        }
-    }
-    let mut schema = SchemaKind::Request.value().clone();
-    if faults.has(Fault::UnanchoredPatterns) {
-        unanchor(&mut schema);
-    }
-    if faults.has(Fault::NoLabelRule)
-        && let Some(Value::Array(rules)) = schema.get_mut("allOf")
-    {
-        rules.retain(|r| r["then"]["required"] != json!(["connectorLabel"]));
-    }
-    if faults.has(Fault::MaxLengthExclusive) {
-        exclusive_max(&mut schema);
-    }
-    if faults.has(Fault::LabelOnlyForCustom)
-        && let Some(Value::Array(rules)) = schema.get_mut("allOf")
-    {
-        rules.push(json!({
-            "if": {"properties": {"connectorType": {"not": {"const": "CustomConnector"}}}},
-            "then": {"not": {"required": ["connectorLabel"]}}
-        }));
-    }
-    Some(schema)
-}
-
 impl Stub {
     /// Answers one HTTP request: the contract's whole order of checks, and the admin routes.
     pub fn handle(&self, req: &StubRequest<'_>) -> StubResponse {
@@ -149,10 +87,15 @@ impl Stub {
             return self.error(ErrorCode::NotFound);
         }
         self.served.fetch_add(1, Ordering::Relaxed);
-        if req.method != "POST" {
+        let faults = self.config.faults;
+        let post = if faults.has(Fault::MethodsCaseInsensitive) {
+            req.method.eq_ignore_ascii_case("POST")
+        } else {
+            req.method == "POST"
+        };
+        if !post {
             return self.error(ErrorCode::MethodNotAllowed);
         }
-        let faults = self.config.faults;
         let json = if faults.has(Fault::StrictMediaType) {
             req.content_type == Some("application/json")
         } else {
@@ -171,7 +114,8 @@ impl Stub {
             return self.error(ErrorCode::PayloadTooLarge);
         }
         let sigv4 = req.authorization.and_then(contract::dialect::sigv4_account);
-        let account = match (req.account, req.account_present) {
+        let empty_is_absent = faults.has(Fault::EmptyAccountAsDefault) && req.account == Some("");
+        let account = match (req.account, req.account_present && !empty_is_absent) {
             _ if let Some(id) = sigv4 => parse_account(id),
             (Some(id), _) if contract::is_valid_account(id) => parse_account(id),
             (_, true) => {
@@ -220,7 +164,21 @@ impl Stub {
                 );
             }
         }
-        let body: Value = match serde_json::from_slice(req.body) {
+        let saturated = faults
+            .has(Fault::F64OverflowSaturates)
+            .then(|| super::faulty::saturate_huge_integers(req.body))
+            .flatten();
+        let bytes = saturated.as_deref().unwrap_or(req.body);
+        let parsed = if faults.has(Fault::TrailingDataAccepted) {
+            // Only the first JSON value is read.
+            serde_json::Deserializer::from_slice(bytes)
+                .into_iter::<Value>()
+                .next()
+                .unwrap_or_else(|| serde_json::from_slice(bytes))
+        } else {
+            serde_json::from_slice(bytes)
+        };
+        let body: Value = match parsed {
             Ok(v) => v,
             Err(e) => {
                 if self.config.faults.has(Fault::Html500OnMalformedJson) {
@@ -242,8 +200,20 @@ impl Stub {
                 }]));
             }
         };
+        let view = if super::faulty::bends_validation(faults) {
+            std::borrow::Cow::Owned(super::faulty::validation_view(faults, &body))
+        } else {
+            std::borrow::Cow::Borrowed(&body)
+        };
         let mut violations = match &self.faulty_validator {
-            Some(v) if v.is_valid(&body) => Vec::new(),
+            _ if faults.has(Fault::PatternPrefixOnly) => {
+                if super::faulty::prefix_only_valid(&view) {
+                    Vec::new()
+                } else {
+                    contract::validate(&view)
+                }
+            }
+            Some(v) if v.is_valid(&view) => Vec::new(),
             // A stricter derived schema refuses what the contract's accepts: say so, generically.
             Some(_) => match contract::validate(&body) {
                 v if v.is_empty() => vec![Violation {
@@ -252,7 +222,7 @@ impl Stub {
                 }],
                 v => v,
             },
-            None => contract::validate(&body),
+            None => contract::validate(&view),
         };
         if faults.has(Fault::IntegerFloatsRefused) && violations.is_empty() {
             violations.extend(whole_floats(&body, String::new()).into_iter().map(|field| {
@@ -268,7 +238,13 @@ impl Stub {
         // An invalid request's fingerprint is only wanted by the fault that binds it anyway.
         let fingerprint = token
             .filter(|_| violations.is_empty() || self.config.faults.has(Fault::FailedBindsToken))
-            .map(|_| contract::fingerprint(&body));
+            .map(|_| {
+                if faults.has(Fault::ArraysAsSets) || faults.has(Fault::FingerprintIgnoresCase) {
+                    contract::fingerprint(&super::faulty::fingerprint_view(faults, &body))
+                } else {
+                    contract::fingerprint(&body)
+                }
+            });
         if !violations.is_empty() {
             self.bind_failed_token(account, token, fingerprint);
             self.count_refusal(account);
@@ -277,7 +253,15 @@ impl Stub {
                     v.field = v.field.trim_start_matches('/').to_owned();
                 }
             }
-            return self.error_envelope(&ErrorEnvelope::validation(violations));
+            let mut env = ErrorEnvelope::validation(violations);
+            if faults.has(Fault::EchoSecretsInErrors) {
+                for value in super::faulty::oauth_request_values(&body) {
+                    env.error
+                        .message
+                        .push_str(&format!(" (OAuth request: {value})"));
+                }
+            }
+            return self.error_envelope(&env);
         }
         let credentials = self
             .config
@@ -365,11 +349,24 @@ impl Stub {
     /// Steps 7–11 of the order: token replay or mismatch, name, quota, create — atomic per account.
     fn create(&self, account: u64, params: Params<'_>) -> StubResponse {
         let faults = self.config.faults;
-        let name = params.name;
+        // Faults that compare names or tokens ignoring case keep them by their lower case.
+        let lower_name = faults
+            .has(Fault::NamesCaseInsensitive)
+            .then(|| params.name.to_lowercase());
+        let name = lower_name.as_deref().unwrap_or(params.name);
+        let lower_token = params
+            .token
+            .filter(|_| faults.has(Fault::TokensCaseInsensitive))
+            .map(str::to_lowercase);
+        let blank = |t: &&str| faults.has(Fault::BlankTokenIgnored) && t.trim().is_empty();
         let (token, fp) = if faults.has(Fault::IgnoreToken) {
             (None, None)
         } else {
-            (params.token, params.fingerprint)
+            let token = lower_token
+                .as_deref()
+                .or(params.token)
+                .filter(|t| !blank(t));
+            (token, params.fingerprint.filter(|_| token.is_some()))
         };
         let now = self.now();
         let echo = params.credentials;
@@ -387,7 +384,8 @@ impl Stub {
         // What a new profile needs is made before the lock, which requests to one account wait for:
         // under load most requests create, and the allocations were most of the time it was held.
         let new_id: u128 = rand::random();
-        let new_name: Arc<str> = Arc::from(name);
+        let new_name: Arc<str> = Arc::from(params.name);
+        let name_key: Arc<str> = Arc::from(name);
         let new_token: Option<Arc<str>> = token.map(Arc::from);
 
         let mut shard = self.shard(account).write();
@@ -411,7 +409,11 @@ impl Stub {
                 if faults.has(Fault::NewIdOnReplay) {
                     p.id = rand::random();
                 }
-                return self.success(account, &p, echo);
+                let mut r = self.success(account, &p, echo);
+                if faults.has(Fault::ReplayDropsArn) {
+                    r = self.without_arn(r);
+                }
+                return r;
             }
             let code = if faults.has(Fault::WrongMismatchCode) {
                 ErrorCode::Conflict
@@ -433,7 +435,7 @@ impl Stub {
         let held = if faults.has(Fault::SharedQuota) {
             self.shared_count.load(Ordering::SeqCst)
         } else {
-            acc.profiles.len() as u32 + acc.refused
+            (acc.profiles.len() as u32 + acc.refused).saturating_sub(acc.uncounted)
         };
         let full = held >= quota;
         // The contract checks the name before the quota; the fault checks them the other way round.
@@ -451,13 +453,39 @@ impl Stub {
             return self.error(code);
         }
 
-        if faults.has(Fault::RacyToken) || faults.has(Fault::RacyQuota) {
+        let racy_mismatch = faults.has(Fault::RacyMismatch) && token.is_some();
+        if faults.has(Fault::RacyToken) || faults.has(Fault::RacyQuota) || racy_mismatch {
             // The deliberate window between check and insert that an atomic store never has.
             drop(shard);
             self.window.pass(account);
             shard = self.shard(account).write();
         }
         let acc = shard.accounts.entry(account).or_default();
+        if racy_mismatch && let Some(t) = token {
+            // After the window: an identical retry is caught, and so are a taken name and a full
+            // account; a token bound meanwhile to other parameters is not (the fault).
+            let bound = acc.tokens.get(t).map(|e| (e.fingerprint, e.profile));
+            match bound {
+                Some((f, Some(index))) if Some(f) == fp => {
+                    let p = acc.profiles[index].clone();
+                    drop(shard);
+                    return self.success(account, &p, echo);
+                }
+                Some(_) => {}
+                None if acc.names.contains(name) => {
+                    drop(shard);
+                    return self.error(ErrorCode::Conflict);
+                }
+                None if acc.profiles.len() as u32 >= quota => {
+                    drop(shard);
+                    return self.error(ErrorCode::QuotaExceeded);
+                }
+                None => {}
+            }
+        }
+        if faults.has(Fault::QuotaSkipsTokenCreates) && token.is_some() {
+            acc.uncounted += 1;
+        }
         let name = new_name;
         let profile = Profile {
             id: new_id,
@@ -470,7 +498,7 @@ impl Stub {
             acc.profiles.reserve_exact(1);
         }
         acc.profiles.push(profile.clone());
-        acc.names.insert(name.clone());
+        acc.names.insert(name_key);
         if faults.has(Fault::SharedNames) {
             self.shared_names.lock().insert(name.to_string());
         }

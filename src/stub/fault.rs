@@ -80,11 +80,59 @@ pub enum Fault {
     /// For clients' retry logic: a create that makes a profile answers 500 `INTERNAL_ERROR`
     /// (`InternalServerException`). A client that retries with the same token gets the replay.
     Error500AfterCreate,
+    /// Map keys (`propertyNames`) are not checked.
+    MapKeysUnchecked,
+    /// List items (`oAuthScopes`) are not checked.
+    ListItemsUnchecked,
+    /// A pattern with alternatives is searched, not matched: its second alternative is unanchored (`^$|com…`).
+    SecondAlternativeUnanchored,
+    /// A JWT is checked as base64url (`-` accepted in its first two segments).
+    JwtAsBase64url,
+    /// A KMS ARN of any partition (`arn:aws-cn:kms:…`) is accepted.
+    KmsAnyPartition,
+    /// `connectorType` also takes the model's key spelling (`ServiceNow` for `Servicenow`).
+    ConnectorTypeAsModelKey,
+    /// A member sent as `null` is taken as absent.
+    NullAsAbsent,
+    /// Patterns are checked on the first 64 characters only.
+    PatternPrefixOnly,
+    /// `kmsArn` must look like a real key ARN (region, 12-digit account, `key/`): valid short ones are refused.
+    KmsArnStrict,
+    /// An integer beyond `f64`'s range is read as 65535 (and accepted).
+    F64OverflowSaturates,
+    /// Methods are compared ignoring case (`post` is POST).
+    MethodsCaseInsensitive,
+    /// Only the body's first JSON value is read; what follows it is ignored.
+    TrailingDataAccepted,
+    /// An empty account header is taken as no header (the default account).
+    EmptyAccountAsDefault,
+    /// Names are compared ignoring case.
+    NamesCaseInsensitive,
+    /// Tokens are compared ignoring case.
+    TokensCaseInsensitive,
+    /// A token of spaces is taken as no token.
+    BlankTokenIgnored,
+    /// `clientToken` takes any characters, not only printable ASCII.
+    TokensAnyUnicode,
+    /// The fingerprint ignores the order of list items.
+    ArraysAsSets,
+    /// The fingerprint compares strings ignoring case.
+    FingerprintIgnoresCase,
+    /// A replay answers without `connectorProfileArn` (not the whole first body).
+    ReplayDropsArn,
+    /// A refusal's message quotes the values of an OAuth request under the credentials.
+    EchoSecretsInErrors,
+    /// Creates with a `clientToken` are not counted towards the quota.
+    QuotaSkipsTokenCreates,
+    /// Concurrent requests with one token and different parameters are not serialized: both create (fast engine).
+    RacyMismatch,
+    /// `""` is refused in optional config members (the behaviour before the contract changed).
+    EmptyStringsRefused,
 }
 
 impl Fault {
     /// Every fault, in declaration order.
-    pub const ALL: [Fault; 32] = [
+    pub const ALL: [Fault; 56] = [
         Fault::IgnoreToken,
         Fault::NewIdOnReplay,
         Fault::AcceptMismatch,
@@ -117,6 +165,30 @@ impl Fault {
         Fault::DetailFieldsNotPointers,
         Fault::LoseResponseAfterCreate,
         Fault::Error500AfterCreate,
+        Fault::MapKeysUnchecked,
+        Fault::ListItemsUnchecked,
+        Fault::SecondAlternativeUnanchored,
+        Fault::JwtAsBase64url,
+        Fault::KmsAnyPartition,
+        Fault::ConnectorTypeAsModelKey,
+        Fault::NullAsAbsent,
+        Fault::PatternPrefixOnly,
+        Fault::KmsArnStrict,
+        Fault::F64OverflowSaturates,
+        Fault::MethodsCaseInsensitive,
+        Fault::TrailingDataAccepted,
+        Fault::EmptyAccountAsDefault,
+        Fault::NamesCaseInsensitive,
+        Fault::TokensCaseInsensitive,
+        Fault::BlankTokenIgnored,
+        Fault::TokensAnyUnicode,
+        Fault::ArraysAsSets,
+        Fault::FingerprintIgnoresCase,
+        Fault::ReplayDropsArn,
+        Fault::EchoSecretsInErrors,
+        Fault::QuotaSkipsTokenCreates,
+        Fault::RacyMismatch,
+        Fault::EmptyStringsRefused,
     ];
 
     /// The fault's name on the command line and in the README (`racy-token`).
@@ -154,6 +226,30 @@ impl Fault {
             Fault::DetailFieldsNotPointers => "detail-fields-not-pointers",
             Fault::LoseResponseAfterCreate => "lose-response-after-create",
             Fault::Error500AfterCreate => "error-500-after-create",
+            Fault::MapKeysUnchecked => "map-keys-unchecked",
+            Fault::ListItemsUnchecked => "list-items-unchecked",
+            Fault::SecondAlternativeUnanchored => "second-alternative-unanchored",
+            Fault::JwtAsBase64url => "jwt-as-base64url",
+            Fault::KmsAnyPartition => "kms-any-partition",
+            Fault::ConnectorTypeAsModelKey => "connector-type-as-model-key",
+            Fault::NullAsAbsent => "null-as-absent",
+            Fault::PatternPrefixOnly => "pattern-prefix-only",
+            Fault::KmsArnStrict => "kms-arn-strict",
+            Fault::F64OverflowSaturates => "f64-overflow-saturates",
+            Fault::MethodsCaseInsensitive => "methods-case-insensitive",
+            Fault::TrailingDataAccepted => "trailing-data-accepted",
+            Fault::EmptyAccountAsDefault => "empty-account-as-default",
+            Fault::NamesCaseInsensitive => "names-case-insensitive",
+            Fault::TokensCaseInsensitive => "tokens-case-insensitive",
+            Fault::BlankTokenIgnored => "blank-token-ignored",
+            Fault::TokensAnyUnicode => "tokens-any-unicode",
+            Fault::ArraysAsSets => "arrays-as-sets",
+            Fault::FingerprintIgnoresCase => "fingerprint-ignores-case",
+            Fault::ReplayDropsArn => "replay-drops-arn",
+            Fault::EchoSecretsInErrors => "echo-secrets-in-errors",
+            Fault::QuotaSkipsTokenCreates => "quota-skips-token-creates",
+            Fault::RacyMismatch => "racy-mismatch",
+            Fault::EmptyStringsRefused => "empty-strings-refused",
         }
     }
 }
@@ -170,7 +266,7 @@ impl std::str::FromStr for Fault {
 
 /// A set of faults (a bit set).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Faults(u32);
+pub struct Faults(u128);
 
 impl Faults {
     /// No fault.

@@ -6,6 +6,7 @@ mod clock;
 mod decide;
 mod fast;
 mod fault;
+mod faulty;
 mod render;
 mod state;
 mod wiremock;

@@ -94,6 +94,17 @@ impl Stub {
         self.error_envelope(&ErrorEnvelope::new(code))
     }
 
+    /// A success without its `connectorProfileArn` (`Fault::ReplayDropsArn`).
+    pub(super) fn without_arn(&self, mut r: StubResponse) -> StubResponse {
+        if let Ok(mut v) = serde_json::from_slice::<Value>(&r.body) {
+            if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
+                data.remove("connectorProfileArn");
+            }
+            r.body = Bytes::from(serde_json::to_vec(&v).unwrap_or_default());
+        }
+        r
+    }
+
     /// `arn:aws:appflow:REGION:ACCOUNT:connectorprofile/NAME`.
     fn arn(&self, account: u64, name: &str) -> String {
         use std::fmt::Write;

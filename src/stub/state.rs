@@ -77,6 +77,8 @@ pub(super) struct Account {
     pub(super) tokens: HashMap<Arc<str>, TokenEntry>,
     /// Refused requests counted against the quota (only under `Fault::RefusalsUseQuota`).
     pub(super) refused: u32,
+    /// Profiles not counted against the quota (only under `Fault::QuotaSkipsTokenCreates`).
+    pub(super) uncounted: u32,
 }
 
 /// The accounts whose ids hash to one shard, behind one lock.
@@ -183,7 +185,7 @@ impl Stub {
 
     /// A stub on a clock of the caller's (a [`super::ManualClock`] in tests).
     pub fn with_clock(config: StubConfig, clock: Arc<dyn Clock>) -> Self {
-        let faulty_validator = super::decide::faulty_schema(config.faults)
+        let faulty_validator = super::faulty::faulty_schema(config.faults)
             .map(|s| contract::schema::compile(&s).expect("derived schema compiles"));
         Stub {
             config,

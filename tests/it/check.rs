@@ -99,6 +99,31 @@ pub const FAULT_TABLE: &[(&str, &str)] = &[
     ("detail-fields-not-pointers", "envelope.error-shape"),
     ("lose-response-after-create", "envelope.success-shape"),
     ("error-500-after-create", "envelope.success-shape"),
+    // Issue 21's families: each caught by the cases derived from the contract's rules.
+    ("map-keys-unchecked", "validation.pattern"),
+    ("list-items-unchecked", "validation.type"),
+    ("second-alternative-unanchored", "validation.pattern"),
+    ("jwt-as-base64url", "validation.pattern"),
+    ("kms-any-partition", "validation.pattern"),
+    ("connector-type-as-model-key", "validation.enum"),
+    ("null-as-absent", "validation.type"),
+    ("pattern-prefix-only", "validation.pattern"),
+    ("kms-arn-strict", "boundary.min-length"),
+    ("f64-overflow-saturates", "validation.range"),
+    ("methods-case-insensitive", "http.method-case"),
+    ("trailing-data-accepted", "http.trailing-data"),
+    ("empty-account-as-default", "validation.account-header"),
+    ("names-case-insensitive", "uniqueness.names-exact"),
+    ("tokens-case-insensitive", "idempotency.token-exact"),
+    ("blank-token-ignored", "idempotency.token-of-spaces"),
+    ("tokens-any-unicode", "validation.pattern"),
+    ("arrays-as-sets", "idempotency.arrays-in-order"),
+    ("fingerprint-ignores-case", "idempotency.strings-exact"),
+    ("replay-drops-arn", "idempotency.replay-same-response"),
+    ("echo-secrets-in-errors", "secrets.not-echoed"),
+    ("quota-skips-token-creates", "quota.limit-enforced"),
+    ("racy-mismatch", "race.same-token-other-parameters"),
+    ("empty-strings-refused", "boundary.pattern-alternatives"),
 ];
 
 /// Faults that break members only the envelope has (`id`, `created_at`, `details`): the AWS
@@ -108,6 +133,7 @@ pub const ENVELOPE_ONLY: &[&str] = &[
     "no-created-at",
     "bad-created-at",
     "detail-fields-not-pointers",
+    "replay-drops-arn",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,17 +152,22 @@ async fn every_fault_mode_is_caught_by_the_check_named_for_it_in_both_dialects()
                 .and_then(|o| o.with_stub_faults(vec![fault.parse().unwrap()]))
                 .unwrap();
             let r = run(opts).await;
-            assert!(!r.passed(), "{dialect:?} {fault}: the run passed");
             let check = r.checks.iter().find(|c| c.id == *id).unwrap();
-            // A lost answer proves nothing: that fault leaves its check unverified, not failed.
-            let expected = if *fault == "lose-response-after-create" {
-                Status::Error
-            } else {
-                Status::Failed
-            };
+            if *fault == "lose-response-after-create" {
+                // A lost answer proves nothing, and every create the runner sends carries a token:
+                // the retry is a replay, which gets the answer the first attempt lost.
+                assert_eq!(
+                    check.status,
+                    Status::Passed,
+                    "{dialect:?} {fault}: {check:?}"
+                );
+                assert!(check.retries > 0, "{dialect:?} {fault}: not retried");
+                continue;
+            }
+            assert!(!r.passed(), "{dialect:?} {fault}: the run passed");
             assert_eq!(
                 check.status,
-                expected,
+                Status::Failed,
                 "{dialect:?} {fault}: {id} {:?}",
                 failed_ids(&r)
             );
@@ -446,20 +477,22 @@ fn header_values_never_appear_in_any_output() {
 
 // ---------------------------------------------------------------- a small, slow, correct service
 
-/// Regression (issue 13): against a correct single-threaded service with a listen backlog of 4, the
-/// race checks' bursts overflowed the accept queue, and requests that timed out were reported as
-/// contract failures. A request without an answer is an error, the runner paces its connections and
-/// retries where that is safe, and a correct service passes every run.
+/// Regression (issues 13 and 20): against a correct single-threaded service that serves one
+/// connection at a time with a listen backlog of 2 and 5 ms per request, the race checks' bursts
+/// overflowed the accept queue, and requests whose connection was never made were reported first as
+/// contract failures (issue 13), then as errors that left 3 runs in 10 unverified (issue 20). The
+/// runner paces its connections, warms them before a race, retries what reached nothing, and keeps
+/// no idle connection that such a service would wait on: a correct service passes every run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_small_slow_correct_service_passes_twenty_runs_in_a_row() {
+async fn a_small_slow_correct_service_passes_ten_runs_in_ten() {
     let stub = std::sync::Arc::new(appflow_harness::Stub::new(Default::default()));
     let base =
-        crate::hostile::spawn_small_correct(4, std::time::Duration::from_millis(2), stub).await;
-    let mut retried = 0;
-    for round in 1..=20 {
+        crate::hostile::spawn_small_correct(2, std::time::Duration::from_millis(5), stub).await;
+    let (mut retried, mut unconnected) = (0, 0);
+    for round in 1..=10 {
         let r = run(against_url(&base, "")).await;
         assert!(
-            r.passed(),
+            r.passed() && r.summary.errors == 0,
             "run {round}: {:?}, failed {:?}, errors {:?}",
             r.verdict(),
             failed_ids(&r),
@@ -469,8 +502,9 @@ async fn a_small_slow_correct_service_passes_twenty_runs_in_a_row() {
         );
         assert_eq!(r.summary.skipped, 1, "only ttl needs the admin routes");
         retried += r.summary.retries;
+        unconnected += r.summary.unconnected_retries;
     }
-    eprintln!("20 runs passed; {retried} requests were retried");
+    eprintln!("10 runs passed; {retried} requests were retried, {unconnected} after no connection");
 }
 
 // ---------------------------------------------------------------- hostile servers

@@ -21,11 +21,16 @@ pub enum Behaviour {
     AlwaysOk,
     /// Answers correctly-shaped JSON, but after 2 s.
     Slow,
+    /// Accepts and closes every connection at once, without reading or answering.
+    Close,
 }
 
 const OK: &str = r#"{"success":true,"data":{"id":"same","created_at":"2025-01-01T00:00:00Z"}}"#;
 
 async fn serve_one(mut sock: tokio::net::TcpStream, behaviour: Behaviour) {
+    if matches!(behaviour, Behaviour::Close) {
+        return;
+    }
     let mut buf = vec![0u8; 64 * 1024];
     let _ = sock.read(&mut buf).await;
     match behaviour {
@@ -62,6 +67,7 @@ async fn serve_one(mut sock: tokio::net::TcpStream, behaviour: Behaviour) {
                 .write_all(format!("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{OK}", OK.len()).as_bytes())
                 .await;
         }
+        Behaviour::Close => {}
     }
 }
 
@@ -128,6 +134,41 @@ pub async fn spawn_jittery_correct(stub: std::sync::Arc<appflow_harness::Stub>) 
                     async move {
                         let jitter = rand::random::<u64>() % 3_000;
                         tokio::time::sleep(Duration::from_micros(jitter)).await;
+                        appflow_harness::stub::respond(stub, req).await
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(sock), svc)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A correct service (the stub) that answers its first `answers` requests and then accepts
+/// connections and reads requests but never answers again: a service that hung mid-run. It lives
+/// until the test's runtime ends.
+pub async fn spawn_hanging_after(
+    answers: u64,
+    stub: std::sync::Arc<appflow_harness::Stub>,
+) -> String {
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(AtomicU64::new(0));
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let (stub, seen) = (stub.clone(), seen.clone());
+            tokio::spawn(async move {
+                let svc = service_fn(move |req| {
+                    let (stub, seen) = (stub.clone(), seen.clone());
+                    async move {
+                        if seen.fetch_add(1, Ordering::SeqCst) >= answers {
+                            tokio::time::sleep(Duration::from_secs(3600)).await;
+                        }
                         appflow_harness::stub::respond(stub, req).await
                     }
                 });

@@ -3,10 +3,15 @@
 mod aws;
 mod check;
 mod contract;
+mod coverage;
 mod fast_path;
 mod helpers;
 mod hostile;
 mod load;
+mod merge;
+mod pattern;
+mod pattern_props;
 mod reliability;
 mod snapshots;
+mod stop;
 mod stub;

@@ -3,19 +3,21 @@
 
 use crate::check::ctx::{Ctx, Step};
 use crate::contract::ErrorCode;
+use crate::contract::rules::Direction::{Accepted, Refused};
 use serde_json::json;
 
 pub(super) async fn same_name_new_token(c: &Ctx) -> Step {
     let acct = c.account();
     let (body, _) = c.valid_with_token("Dynatrace");
-    c.created(
-        &c.post(&acct, &body).await,
-        "the first create was not accepted",
-    )?;
+    let ex = c.post(&acct, &body).await;
+    c.covers("names.unique", Accepted, &ex);
+    c.created(&ex, "the first create was not accepted")?;
     let mut again = body.clone();
     again["clientToken"] = json!(c.token());
+    let ex = c.post(&acct, &again).await;
+    c.covers("names.unique", Refused, &ex);
     c.error(
-        &c.post(&acct, &again).await,
+        &ex,
         ErrorCode::Conflict,
         "the same name with a new token was not a CONFLICT",
     )?;
@@ -32,8 +34,10 @@ pub(super) async fn same_name_new_token(c: &Ctx) -> Step {
 pub(super) async fn quota_limit(c: &Ctx) -> Step {
     let acct = c.account();
     c.fill(&acct, c.cfg.quota).await?;
+    c.cover("doc:quota.limit", Accepted);
     for n in 1..=2 {
         let ex = c.post(&acct, &c.valid("S3")).await;
+        c.covers("quota.limit", Refused, &ex);
         c.error(
             &ex,
             ErrorCode::QuotaExceeded,
@@ -53,10 +57,9 @@ pub(super) async fn isolated_names(c: &Ctx) -> Step {
         &c.post(&a, &body).await,
         "the create in the first account was not accepted",
     )?;
-    c.created(
-        &c.post(&b, &body).await,
-        "a name taken in another account was refused",
-    )?;
+    let ex = c.post(&b, &body).await;
+    c.covers("account.isolation", Accepted, &ex);
+    c.created(&ex, "a name taken in another account was refused")?;
     Ok(())
 }
 
@@ -88,8 +91,10 @@ pub(super) async fn isolated_tokens(c: &Ctx) -> Step {
 pub(super) async fn isolated_quota(c: &Ctx) -> Step {
     let (a, b) = (c.account(), c.account());
     c.fill(&a, c.cfg.quota).await?;
+    let ex = c.post(&a, &c.valid("S3")).await;
+    c.covers("account.isolation", Refused, &ex);
     c.error(
-        &c.post(&a, &c.valid("S3")).await,
+        &ex,
         ErrorCode::QuotaExceeded,
         "the first account should be full",
     )?;
@@ -102,6 +107,7 @@ pub(super) async fn isolated_quota(c: &Ctx) -> Step {
 
 pub(super) async fn refusals_use_no_quota(c: &Ctx) -> Step {
     // One place left; then a refusal of every kind and two replays; the place must still be there.
+    c.needs_quota(2, "one place must be left after a first create")?;
     let acct = c.account();
     let (body, _) = c.valid_with_token("S3");
     c.created(
@@ -133,16 +139,46 @@ pub(super) async fn refusals_use_no_quota(c: &Ctx) -> Step {
     for _ in 0..2 {
         c.created(&c.post(&acct, &body).await, "the replay was not answered")?;
     }
+    let ex = c.post(&acct, &c.valid("S3")).await;
+    c.covers("quota.refusals-free", Accepted, &ex);
     c.created(
-        &c.post(&acct, &c.valid("S3")).await,
+        &ex,
         &format!(
             "with one place of {} left, a create after refusals and replays was refused: they used up quota",
             c.cfg.quota
         ),
     )?;
+    let ex = c.post(&acct, &c.valid("S3")).await;
+    c.covers("quota.refusals-free", Refused, &ex);
     c.error(
-        &c.post(&acct, &c.valid("S3")).await,
+        &ex,
         ErrorCode::QuotaExceeded,
         "the account is now full, but a further create was not refused",
     )
+}
+
+pub(super) async fn counts_every_create(c: &Ctx) -> Step {
+    // The quota counts creates with a token and without: fill all but one place with tokens, take
+    // the last without one; then neither kind gets in.
+    let acct = c.account();
+    c.fill(&acct, c.cfg.quota.saturating_sub(1)).await?;
+    let ex = c.post(&acct, &c.tokenless("S3")).await;
+    c.covers("quota.limit", Accepted, &ex);
+    c.created(
+        &ex,
+        "the last place of the quota was refused to a create without a token",
+    )?;
+    for (what, body) in [
+        ("without a token", c.tokenless("S3")),
+        ("with a token", c.valid("S3")),
+    ] {
+        let ex = c.post(&acct, &body).await;
+        c.covers("quota.limit", Refused, &ex);
+        c.error(
+            &ex,
+            ErrorCode::QuotaExceeded,
+            &format!("a create {what} in a full account was not refused (every create counts, with a token or without)"),
+        )?;
+    }
+    Ok(())
 }

@@ -1,68 +1,53 @@
-//! The boundary group: every request at the edge of a constraint of the request schema is accepted
-//! (the other side of the validation group): strings of exactly their shortest and longest length,
-//! integers at both ends of their range and as `443.0`, every enumeration value, optional members.
+//! The boundary group: every request at the edge of a rule of the request schema is accepted (the
+//! other side of the validation group): strings of exactly their shortest and longest length, integers
+//! at both ends of their range and as `443.0`, every value of every enumeration, every alternative of
+//! every pattern (`""` where the contract allows it), maps and lists of their largest size, and the
+//! full and minimal requests of every connector type. Made from the same rules as the validation
+//! group's cases ([`super::cases`]).
 
-use crate::check::ctx::{Ctx, Step, Stop};
-use crate::contract::{EdgeClass, Size, connector_types, edge_cases};
-use futures::StreamExt;
+use super::cases::family;
+use super::validation::{LENGTHS, RANGES, connector_keys};
+use crate::check::ctx::{Ctx, Step};
+use crate::contract::rules::{Direction, SchemaRule};
 
-/// Sends every generated edge case of `class` (from the largest valid example of each connector
-/// type), each in an account of its own: each must be created.
-async fn accepted_class(c: &Ctx, class: EdgeClass, what: &str) -> Step {
-    let mut cases = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for t in connector_types() {
-        let name = c.name("e");
-        let valid = c.generator().request_sized(t, &name, Size::Largest);
-        for case in edge_cases(&valid) {
-            if case.class == class && seen.insert((case.pointer.clone(), case.description.clone()))
-            {
-                cases.push(case);
-            }
-        }
-    }
-    if cases.is_empty() {
-        c.fail(
-            format!("no {what} cases could be generated"),
-            None,
-            None,
-            None,
-        );
-        return Err(Stop);
-    }
-    let cases = &cases;
-    futures::stream::iter((0..cases.len()).map(|i| async move {
-        let case = &cases[i];
-        let ex = c.post(&c.account(), &case.body).await;
-        let _ = c.created(
-            &ex,
-            &format!(
-                "{} ({}) is valid but was not accepted",
-                case.pointer, case.description
-            ),
-        );
-    }))
-    .buffer_unordered(c.settings.concurrency.max(1))
-    .collect::<Vec<()>>()
-    .await;
-    Ok(())
+fn is(r: &SchemaRule, names: &[&str]) -> bool {
+    names.contains(&r.keyword.as_str())
 }
 
 pub(super) async fn max_length(c: &Ctx) -> Step {
-    accepted_class(c, EdgeClass::MaxLength, "maximum-length").await
+    family(c, |r| is(r, &["maxLength"]), Direction::Accepted).await
 }
 pub(super) async fn min_length(c: &Ctx) -> Step {
-    accepted_class(c, EdgeClass::MinLength, "minimum-length").await
+    family(c, |r| is(r, &["minLength"]), Direction::Accepted).await
 }
 pub(super) async fn integer_range(c: &Ctx) -> Step {
-    accepted_class(c, EdgeClass::IntegerRange, "integer-range").await
+    family(c, |r| is(r, RANGES), Direction::Accepted).await
 }
 pub(super) async fn integer_as_float(c: &Ctx) -> Step {
-    accepted_class(c, EdgeClass::IntegerAsFloat, "integer-as-float").await
+    family(c, |r| is(r, &["type"]), Direction::Accepted).await
 }
 pub(super) async fn enum_values(c: &Ctx) -> Step {
-    accepted_class(c, EdgeClass::EnumValue, "enumeration-value").await
+    family(c, |r| is(r, &["enum"]), Direction::Accepted).await
 }
 pub(super) async fn optional_members(c: &Ctx) -> Step {
-    accepted_class(c, EdgeClass::OptionalMember, "optional-member").await
+    let members = |r: &SchemaRule| {
+        is(
+            r,
+            &[
+                "required",
+                "additionalProperties",
+                "label-for-custom-connector",
+            ],
+        ) || connector_keys(r)
+    };
+    family(c, members, Direction::Accepted).await
+}
+pub(super) async fn pattern_alternatives(c: &Ctx) -> Step {
+    family(c, |r| is(r, &["pattern"]), Direction::Accepted).await
+}
+pub(super) async fn sizes(c: &Ctx) -> Step {
+    let sizes = |r: &SchemaRule| {
+        is(r, LENGTHS) && !is(r, &["minLength", "maxLength"]) && !connector_keys(r)
+    };
+    family(c, sizes, Direction::Accepted).await
 }

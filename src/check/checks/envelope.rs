@@ -1,6 +1,7 @@
 //! The envelope group: both envelopes, 404 on other paths, 405 with `Allow: POST`.
 
 use crate::check::ctx::{Ctx, Step};
+use crate::contract::rules::Direction::{Accepted, Refused};
 use crate::contract::{self, ErrorCode};
 use serde_json::json;
 use std::sync::Arc;
@@ -8,6 +9,13 @@ use std::sync::Arc;
 pub(super) async fn success_shape(c: &Ctx) -> Step {
     // Every response's envelope (id, RFC 3339 created_at, content type) is checked in Ctx::post.
     let ex = c.post(&c.account(), &c.valid("Salesforce")).await;
+    for doc in [
+        "route.before-method",
+        "method.post-only",
+        "account.malformed",
+    ] {
+        c.covers(doc, Accepted, &ex);
+    }
     c.created(&ex, "a valid create was not accepted")?;
     Ok(())
 }
@@ -40,6 +48,8 @@ pub(super) async fn not_found(c: &Ctx) -> Step {
             Arc::default(),
         );
         let ex = c.send(sent).await;
+        c.covers("route.exact-path", Refused, &ex);
+        c.covers("route.before-method", Refused, &ex);
         c.error(
             &ex,
             ErrorCode::NotFound,
@@ -66,6 +76,7 @@ pub(super) async fn method_not_allowed(c: &Ctx) -> Step {
             Arc::default(),
         );
         let ex = c.send(sent).await;
+        c.covers("method.post-only", Refused, &ex);
         c.error(
             &ex,
             ErrorCode::MethodNotAllowed,

@@ -3,6 +3,7 @@
 //! its content deserves, never a 500, a reset or a hang.
 
 use crate::check::ctx::{Ctx, Step};
+use crate::contract::rules::Direction;
 use crate::contract::{self, ErrorCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ fn escaped(s: &str) -> String {
 }
 
 pub(super) async fn unusual_json(c: &Ctx) -> Step {
-    let acct = c.account();
+    let accounts = c.spread();
     // The answer each deserves is what the contract's own validator says of the same bytes: 200 when
     // they parse to a valid request, else 400.
     // Each case: what it is, the request's text, and the credential values in it (never shown).
@@ -95,7 +96,7 @@ pub(super) async fn unusual_json(c: &Ctx) -> Step {
             serde_json::from_str::<Value>(&raw).is_ok_and(|v| contract::validate(&v).is_empty());
         let ex = c
             .post_raw(
-                Some(&acct),
+                Some(&accounts.next()),
                 Some("application/json"),
                 raw.into_bytes(),
                 Arc::new(secrets),
@@ -104,6 +105,12 @@ pub(super) async fn unusual_json(c: &Ctx) -> Step {
         if either.contains(&i) && c.is_created(&ex) {
             continue;
         }
+        let dir = if valid {
+            Direction::Accepted
+        } else {
+            Direction::Refused
+        };
+        c.covers("json.unusual", dir, &ex);
         let _ = if valid {
             c.created(&ex, &format!("{what}: valid, but not accepted"))
                 .map(drop)

@@ -2,6 +2,7 @@
 
 use crate::check::ctx::{Ctx, Step};
 use crate::contract::ErrorCode;
+use crate::contract::rules::Direction::{Accepted, Refused};
 use serde_json::{Value, json};
 
 async fn mismatch(c: &Ctx, edit: fn(&Ctx, &mut Value)) -> Step {
@@ -15,6 +16,7 @@ async fn mismatch(c: &Ctx, edit: fn(&Ctx, &mut Value)) -> Step {
     edit(c, &mut changed);
     debug_assert_ne!(changed, body);
     let ex = c.post(&acct, &changed).await;
+    c.covers("idempotency.mismatch", Refused, &ex);
     c.error(
         &ex,
         ErrorCode::IdempotentParameterMismatch,
@@ -22,6 +24,7 @@ async fn mismatch(c: &Ctx, edit: fn(&Ctx, &mut Value)) -> Step {
     )?;
     // Nothing was created: the original still replays, and a changed name is still free.
     let ex = c.post(&acct, &body).await;
+    c.covers("idempotency.mismatch", Accepted, &ex);
     let again = c.created(
         &ex,
         "after the mismatch, the original request no longer replays",
@@ -30,8 +33,9 @@ async fn mismatch(c: &Ctx, edit: fn(&Ctx, &mut Value)) -> Step {
     if changed["connectorProfileName"] != body["connectorProfileName"] {
         let mut fresh = changed.clone();
         fresh["clientToken"] = json!(c.token());
-        c.created(
+        c.created_or_full(
             &c.post(&acct, &fresh).await,
+            1,
             "the mismatched request's name is taken: the mismatch created a profile",
         )?;
     }

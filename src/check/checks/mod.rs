@@ -1,8 +1,10 @@
 //! The catalogue: every check as data (stable ID, description, needs) and its body.
 
 mod accounts;
+mod cases;
 mod edges;
 mod envelope;
+mod exact;
 mod http;
 mod idempotency;
 mod json;
@@ -109,7 +111,7 @@ pub fn catalogue() -> Vec<CheckDef> {
         ),
         check!(
             "validation.pattern",
-            "Values breaking their pattern, even with a matching prefix, are rejected, and create nothing",
+            "Values one character away from their pattern, at every position and in every class, are rejected, and create nothing",
             validation::pattern
         ),
         check!(
@@ -179,7 +181,7 @@ pub fn catalogue() -> Vec<CheckDef> {
         ),
         check!(
             "boundary.integer-as-float",
-            "An integer written with a zero fraction (443.0) is accepted as the integer",
+            "Every member at the edge of its type is accepted: an integer written as 443.0, the other boolean",
             edges::integer_as_float
         ),
         check!(
@@ -189,8 +191,18 @@ pub fn catalogue() -> Vec<CheckDef> {
         ),
         check!(
             "boundary.optional-members",
-            "Optional members are accepted where they are optional (connectorLabel on any type, kmsArn)",
+            "The full request of every type (every optional member present) and the minimal one are accepted",
             edges::optional_members
+        ),
+        check!(
+            "boundary.pattern-alternatives",
+            "A value of every alternative of every pattern is accepted, and \"\" where the contract allows it",
+            edges::pattern_alternatives
+        ),
+        check!(
+            "boundary.sizes",
+            "Maps and lists of exactly their largest (or smallest) size are accepted",
+            edges::sizes
         ),
         check!(
             "http.json-media-types",
@@ -206,6 +218,26 @@ pub fn catalogue() -> Vec<CheckDef> {
             "http.body-limit-in-bytes",
             "A body of exactly the limit is accepted; one byte more, or more bytes than characters, is 413",
             http::body_limit_in_bytes
+        ),
+        check!(
+            "http.method-case",
+            "Methods are case-sensitive: `post` on the endpoint answers 405 METHOD_NOT_ALLOWED",
+            http::method_case
+        ),
+        check!(
+            "http.head-without-body",
+            "HEAD on the endpoint answers 405 with Allow: POST and no body",
+            http::head_without_body
+        ),
+        check!(
+            "http.query-string",
+            "A query string does not change the path: a valid create with one is accepted",
+            http::query_string
+        ),
+        check!(
+            "http.trailing-data",
+            "Anything but whitespace after the JSON value answers 400; trailing whitespace is accepted",
+            http::trailing_data
         ),
         check!(
             "http.default-account",
@@ -293,6 +325,31 @@ pub fn catalogue() -> Vec<CheckDef> {
             idempotency::member_order_irrelevant
         ),
         check!(
+            "idempotency.numbers-by-value",
+            "443.0 replays a request sent with 443; 444 is the mismatch",
+            exact::numbers_by_value
+        ),
+        check!(
+            "idempotency.arrays-in-order",
+            "Reordered list items are other parameters (the mismatch); the same order replays",
+            exact::arrays_in_order
+        ),
+        check!(
+            "idempotency.strings-exact",
+            "A string in other letter case is another parameter (the mismatch)",
+            exact::strings_exact
+        ),
+        check!(
+            "idempotency.token-exact",
+            "Tokens compare exactly: the token in lower case is a new call (CONFLICT on its name)",
+            exact::token_exact
+        ),
+        check!(
+            "idempotency.token-of-spaces",
+            "A token of spaces is a token: it replays, and with other parameters it is the mismatch",
+            exact::token_of_spaces
+        ),
+        check!(
             "mismatch.connector-profile-name",
             "The same token with another connectorProfileName is 409 IDEMPOTENT_PARAMETER_MISMATCH",
             mismatch::name
@@ -333,6 +390,16 @@ pub fn catalogue() -> Vec<CheckDef> {
             accounts::same_name_new_token
         ),
         check!(
+            "uniqueness.names-exact",
+            "Names compare exactly: one that differs only in letter case is another profile",
+            exact::names_exact
+        ),
+        check!(
+            "quota.counts-every-create",
+            "Creates with a token and without both count towards the quota",
+            accounts::counts_every_create
+        ),
+        check!(
             "quota.limit-enforced",
             "In a fresh account the quota's creates succeed and the next is 402 QUOTA_EXCEEDED",
             accounts::quota_limit
@@ -366,6 +433,11 @@ pub fn catalogue() -> Vec<CheckDef> {
             "race.same-name",
             "Concurrent creates of one name with different tokens: exactly one succeeds",
             race::same_name
+        ),
+        check!(
+            "race.same-token-other-parameters",
+            "Concurrent requests with one token and different parameters: one success, the rest the mismatch, one profile",
+            race::same_token_other_parameters
         ),
         check!(
             "race.near-quota",

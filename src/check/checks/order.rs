@@ -2,8 +2,9 @@
 //! row's answer (route, method, media type, size, identity, validation, token, name, quota).
 
 use crate::check::ctx::{Ctx, Step};
+use crate::contract::rules::Direction::{Accepted, Refused};
 use crate::contract::{self, ErrorCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// A JSON body one byte over the target's limit.
@@ -24,6 +25,9 @@ pub(super) async fn method_before_media_type(c: &Ctx) -> Step {
         Arc::default(),
     );
     let ex = c.send(sent).await;
+    c.covers("order.method-before-media-type", Refused, &ex);
+    c.accepted_neighbour("order.method-before-media-type")
+        .await?;
     c.error(
         &ex,
         ErrorCode::MethodNotAllowed,
@@ -40,6 +44,8 @@ pub(super) async fn media_type_before_size(c: &Ctx) -> Step {
             Arc::default(),
         )
         .await;
+    c.covers("order.media-type-before-size", Refused, &ex);
+    c.accepted_neighbour("order.media-type-before-size").await?;
     c.error(
         &ex,
         ErrorCode::UnsupportedMediaType,
@@ -56,6 +62,8 @@ pub(super) async fn size_before_identity(c: &Ctx) -> Step {
             Arc::default(),
         )
         .await;
+    c.covers("order.size-before-identity", Refused, &ex);
+    c.accepted_neighbour("order.size-before-identity").await?;
     c.error(
         &ex,
         ErrorCode::PayloadTooLarge,
@@ -67,11 +75,33 @@ pub(super) async fn identity_before_validation(c: &Ctx) -> Step {
     let ex = c
         .post("abcdefghijkl", &json!({"connectorProfileName": "x"}))
         .await;
+    c.covers("order.identity-before-validation", Refused, &ex);
+    c.accepted_neighbour("order.identity-before-validation")
+        .await?;
     c.error(
         &ex,
         ErrorCode::Unauthorized,
         "an invalid body with a malformed account was not UNAUTHORIZED (the identity comes first)",
     )
+}
+
+/// Sends `broken` (which breaks two rows) in `acct` and expects `code` (the earlier row's); then
+/// the replay of `body`, which breaks neither, and expects the first answer again.
+async fn earlier_row(
+    c: &Ctx,
+    doc: &str,
+    acct: &str,
+    (body, broken): (&Value, &Value),
+    code: ErrorCode,
+    what: &str,
+) -> Step {
+    let ex = c.post(acct, broken).await;
+    c.covers(doc, Refused, &ex);
+    c.error(&ex, code, what)?;
+    let ex = c.post(acct, body).await;
+    c.covers(doc, Accepted, &ex);
+    c.created(&ex, "the replay of the bound token was not answered")
+        .map(drop)
 }
 
 pub(super) async fn validation_before_token(c: &Ctx) -> Step {
@@ -83,14 +113,22 @@ pub(super) async fn validation_before_token(c: &Ctx) -> Step {
     )?;
     let mut invalid = body.clone();
     invalid["connectionMode"] = json!("Sideways");
-    c.error(
-        &c.post(&acct, &invalid).await,
+    earlier_row(
+        c,
+        "order.validation-before-token",
+        &acct,
+        (&body, &invalid),
         ErrorCode::ValidationError,
         "an invalid body reusing a bound token was not VALIDATION_ERROR (validation comes before the token)",
     )
+    .await
 }
 
 pub(super) async fn token_before_name(c: &Ctx) -> Step {
+    c.needs_quota(
+        2,
+        "a bound token and another profile's taken name in one account",
+    )?;
     let acct = c.account();
     let (first, _) = c.valid_with_token("Slack");
     c.created(
@@ -105,11 +143,15 @@ pub(super) async fn token_before_name(c: &Ctx) -> Step {
     // The first token, with the second profile's (taken) name: a mismatch, not a conflict.
     let mut both = first.clone();
     both["connectorProfileName"] = other["connectorProfileName"].clone();
-    c.error(
-        &c.post(&acct, &both).await,
+    earlier_row(
+        c,
+        "order.token-before-name",
+        &acct,
+        (&first, &both),
         ErrorCode::IdempotentParameterMismatch,
         "a bound token with other parameters and a taken name was not the mismatch (the token comes before the name)",
     )
+    .await
 }
 
 pub(super) async fn name_before_quota(c: &Ctx) -> Step {
@@ -122,11 +164,15 @@ pub(super) async fn name_before_quota(c: &Ctx) -> Step {
     c.fill(&acct, c.cfg.quota.saturating_sub(1)).await?;
     let mut again = taken.clone();
     again["clientToken"] = json!(c.token());
-    c.error(
-        &c.post(&acct, &again).await,
+    earlier_row(
+        c,
+        "order.name-before-quota",
+        &acct,
+        (&taken, &again),
         ErrorCode::Conflict,
         "a taken name in a full account was not CONFLICT (the name comes before the quota)",
     )
+    .await
 }
 
 pub(super) async fn token_before_quota(c: &Ctx) -> Step {
@@ -139,9 +185,13 @@ pub(super) async fn token_before_quota(c: &Ctx) -> Step {
     c.fill(&acct, c.cfg.quota.saturating_sub(1)).await?;
     let mut changed = body.clone();
     changed["connectionMode"] = json!("Private");
-    c.error(
-        &c.post(&acct, &changed).await,
+    earlier_row(
+        c,
+        "order.token-before-quota",
+        &acct,
+        (&body, &changed),
         ErrorCode::IdempotentParameterMismatch,
         "a bound token with other parameters in a full account was not the mismatch (the token comes before the quota)",
     )
+    .await
 }

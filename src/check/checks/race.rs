@@ -1,7 +1,11 @@
-//! The race group: concurrent requests with one token, one name, or near the quota.
+//! The race group: concurrent requests with one token, one name, or near the quota. Each race first
+//! opens and warms its connections (see [`Ctx::warm`]), so that what races is the requests, not the
+//! connections' handshakes, and every create in a race carries a token, so that one whose answer
+//! was lost can be sent again safely (the retry is a replay).
 
 use crate::check::ctx::{Ctx, Step, Stop};
 use crate::contract::ErrorCode;
+use crate::contract::rules::Direction::{Accepted, Refused};
 use crate::http::Exchange;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
@@ -40,11 +44,13 @@ pub(super) async fn same_token(c: &Ctx) -> Step {
 async fn same_token_once(c: &Ctx) -> Step {
     let acct = c.account();
     let (body, _) = c.valid_with_token("Honeycode");
+    c.warm(c.settings.concurrency).await;
     let answers =
         futures::future::join_all((0..c.settings.concurrency).map(|_| settle(c, &acct, &body)))
             .await;
     let mut ids = std::collections::BTreeSet::new();
     for ex in &answers {
+        c.covers("idempotency.concurrent", Accepted, ex);
         let data = c.created(
             ex,
             "a concurrent retry with the same token was not answered with the success",
@@ -65,6 +71,7 @@ async fn same_token_once(c: &Ctx) -> Step {
         return Err(Stop);
     }
     let n = c.count_profiles(&acct).await?;
+    c.cover("doc:idempotency.concurrent", Refused);
     if n != 1 {
         c.fail(
             format!(
@@ -93,9 +100,14 @@ async fn same_name_once(c: &Ctx) -> Step {
             b
         })
         .collect();
+    c.warm(bodies.len()).await;
     let answers =
         futures::future::join_all((0..bodies.len()).map(|i| settle(c, &acct, &bodies[i]))).await;
     let ok = answers.iter().filter(|ex| c.is_created(ex)).count();
+    for ex in &answers {
+        let dir = if c.is_created(ex) { Accepted } else { Refused };
+        c.covers("names.unique", dir, ex);
+    }
     for ex in answers.iter().filter(|ex| !c.is_created(ex)) {
         c.error(
             ex,
@@ -125,10 +137,17 @@ async fn near_quota_once(c: &Ctx) -> Step {
     let acct = c.account();
     let left = 2u32.min(c.cfg.quota);
     c.fill(&acct, c.cfg.quota - left).await?;
-    let bodies: Vec<Value> = (0..c.settings.concurrency).map(|_| c.valid("S3")).collect();
+    let bodies: Vec<Value> = (0..c.settings.concurrency)
+        .map(|_| c.valid_with_token("S3").0)
+        .collect();
+    c.warm(bodies.len()).await;
     let answers =
-        futures::future::join_all((0..bodies.len()).map(|i| c.post(&acct, &bodies[i]))).await;
+        futures::future::join_all((0..bodies.len()).map(|i| settle(c, &acct, &bodies[i]))).await;
     let ok = answers.iter().filter(|ex| c.is_created(ex)).count() as u32;
+    for ex in &answers {
+        let dir = if c.is_created(ex) { Accepted } else { Refused };
+        c.covers("quota.concurrent", dir, ex);
+    }
     for ex in answers.iter().filter(|ex| !c.is_created(ex)) {
         c.error(
             ex,
@@ -149,6 +168,69 @@ async fn near_quota_once(c: &Ctx) -> Step {
                 c.cfg.quota - left + ok,
                 c.cfg.quota
             )),
+            None,
+        );
+    }
+    Ok(())
+}
+
+pub(super) async fn same_token_other_parameters(c: &Ctx) -> Step {
+    repeat_runs(c, |c| Box::pin(same_token_other_parameters_once(c))).await
+}
+
+async fn same_token_other_parameters_once(c: &Ctx) -> Step {
+    // One token, one name, a different instanceUrl each: the first to be decided wins, every other
+    // is the mismatch (or IN_PROGRESS while the first is in flight), and exactly one profile exists.
+    let acct = c.account();
+    let (body, _) = c.valid_with_token("Datadog");
+    let bodies: Vec<Value> = (0..c.settings.concurrency)
+        .map(|i| {
+            let mut b = body.clone();
+            b["connectorProfileConfig"]["connectorProfileProperties"]["Datadog"]["instanceUrl"] =
+                json!(format!("https://race-{i}.example.com"));
+            b
+        })
+        .collect();
+    c.warm(bodies.len()).await;
+    let answers =
+        futures::future::join_all((0..bodies.len()).map(|i| settle(c, &acct, &bodies[i]))).await;
+    let winners: Vec<usize> = (0..answers.len())
+        .filter(|i| c.is_created(&answers[*i]))
+        .collect();
+    let doc = "idempotency.concurrent-other-parameters";
+    for (i, ex) in answers.iter().enumerate() {
+        if winners.contains(&i) {
+            c.covers(doc, Accepted, ex);
+            continue;
+        }
+        c.covers(doc, Refused, ex);
+        c.error(
+            ex,
+            ErrorCode::IdempotentParameterMismatch,
+            "a concurrent request with the token and other parameters was not the mismatch",
+        )?;
+    }
+    if winners.len() != 1 {
+        c.fail(
+            format!(
+                "{} concurrent requests with one token and different parameters: {} succeeded",
+                answers.len(),
+                winners.len()
+            ),
+            Some("exactly 1 success (the first wins)".into()),
+            Some(format!("{} successes", winners.len())),
+            winners.get(1).map(|i| &answers[*i]),
+        );
+        return Err(Stop);
+    }
+    let n = c.count_profiles(&acct).await?;
+    if n != 1 {
+        c.fail(
+            format!(
+                "concurrent requests with one token and different parameters created {n} profiles"
+            ),
+            Some("exactly 1 profile".into()),
+            Some(format!("{n} profiles")),
             None,
         );
     }

@@ -24,6 +24,11 @@ pub(super) async fn token_expires(c: &Ctx) -> Step {
         return Err(Stop);
     }
     let ex = c.post(&acct, &body).await;
+    c.covers(
+        "idempotency.ttl",
+        crate::contract::rules::Direction::Accepted,
+        &ex,
+    );
     let again = c.created(
         &ex,
         "one second before the TTL, the replay was not answered",
@@ -34,6 +39,11 @@ pub(super) async fn token_expires(c: &Ctx) -> Step {
         return Err(Stop);
     }
     let ex = c.post(&acct, &body).await;
+    c.covers(
+        "idempotency.ttl",
+        crate::contract::rules::Direction::Refused,
+        &ex,
+    );
     c.error(
         &ex,
         ErrorCode::Conflict,
@@ -41,9 +51,9 @@ pub(super) async fn token_expires(c: &Ctx) -> Step {
     )?;
     let mut other = c.valid("Redshift");
     other["clientToken"] = json!(token);
-    c.created(
+    c.created_or_full(
         &c.post(&acct, &other).await,
+        1,
         "after the TTL, the token with other parameters was still bound",
-    )?;
-    Ok(())
+    )
 }

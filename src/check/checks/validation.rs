@@ -1,18 +1,20 @@
 //! The validation group: every connector type accepted, every generated invalid case refused
 //! (and creating nothing), malformed bodies, media types, the body limit and the account header.
 
-use crate::check::ctx::{Ctx, Step, Stop};
-use crate::contract::{CaseClass, ErrorCode, Size, connector_types, invalid_cases, validate};
-use futures::StreamExt;
+use super::cases::family;
+use crate::check::ctx::{Ctx, Step};
+use crate::contract::rules::cases::is_container;
+use crate::contract::rules::{Direction, SchemaRule};
+use crate::contract::{ErrorCode, Size, connector_types};
 use std::sync::Arc;
 
 pub(super) async fn accepts_every_type(c: &Ctx) -> Step {
-    let acct = c.account();
+    let accounts = c.spread();
     for size in [Size::Minimal, Size::Typical] {
         for t in connector_types() {
             let name = c.name(&t.to_lowercase());
             let body = c.generator().request_sized(t, &name, size);
-            let ex = c.post(&acct, &body).await;
+            let ex = c.post(&accounts.next(), &body).await;
             let _ = c.created(
                 &ex,
                 &format!("a valid {t} request ({size:?}) was not accepted"),
@@ -22,86 +24,78 @@ pub(super) async fn accepts_every_type(c: &Ctx) -> Step {
     Ok(())
 }
 
-/// Sends every generated case of `class` (from a valid example of each connector type): each must be
-/// 400 VALIDATION_ERROR, and the valid request with the same name must still be creatable afterwards.
-async fn invalid_class(c: &Ctx, class: CaseClass) -> Step {
-    let mut cases = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for t in connector_types() {
-        let name = c.name("v");
-        let valid_body = c.generator().request_sized(t, &name, Size::Largest);
-        for case in invalid_cases(&valid_body) {
-            // Never send a case our own validator accepts: a generator slip must not fail a good server.
-            if case.class == class
-                && !validate(&case.body).is_empty()
-                && seen.insert((case.pointer.clone(), case.description.clone()))
-            {
-                cases.push((case, valid_body.clone()));
-            }
-        }
-    }
-    if cases.is_empty() {
-        c.fail(
-            format!("no {} cases could be generated", class.name()),
-            None,
-            None,
-            None,
-        );
-        return Err(Stop);
-    }
-    let concurrency = c.settings.concurrency.max(1);
-    let cases = &cases;
-    futures::stream::iter((0..cases.len()).map(|i| async move {
-        let (case, valid_body) = &cases[i];
-        let acct = c.account();
-        let ex = c.post(&acct, &case.body).await;
-        if c.error(&ex, ErrorCode::ValidationError, &format!("{} ({}) was not refused", case.pointer, case.description)).is_err() {
-            return;
-        }
-        if case.body["connectorProfileName"] == valid_body["connectorProfileName"] {
-            let probe = c.post(&acct, valid_body).await;
-            let _ = c.created(&probe, &format!("after the refused {} ({}), the valid request of the same name was not accepted: did the refusal create a profile?", case.pointer, case.description));
-        }
-    }))
-    .buffer_unordered(concurrency)
-    .collect::<Vec<()>>()
-    .await;
-    Ok(())
+fn keyword(r: &SchemaRule, names: &[&str]) -> bool {
+    names.contains(&r.keyword.as_str())
+        && !(r.keyword == "maxProperties" && is_container(&r.location))
 }
 
 pub(super) async fn required(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Required).await
+    family(c, |r| keyword(r, &["required"]), Direction::Refused).await
 }
 pub(super) async fn wrong_type(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Type).await
+    family(c, |r| keyword(r, &["type"]), Direction::Refused).await
 }
 pub(super) async fn length(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Length).await
+    family(c, |r| keyword(r, LENGTHS), Direction::Refused).await
 }
 pub(super) async fn pattern(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Pattern).await
+    family(c, |r| keyword(r, &["pattern"]), Direction::Refused).await
 }
 pub(super) async fn enumeration(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Enum).await
+    family(c, |r| keyword(r, &["enum"]), Direction::Refused).await
 }
 pub(super) async fn range(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Range).await
+    family(c, |r| keyword(r, RANGES), Direction::Refused).await
 }
 pub(super) async fn unknown_member(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Unknown).await
+    family(
+        c,
+        |r| keyword(r, &["additionalProperties"]),
+        Direction::Refused,
+    )
+    .await
 }
 pub(super) async fn connector_key(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::ConnectorKey).await
+    family(c, connector_keys, Direction::Refused).await
 }
 pub(super) async fn custom_label(c: &Ctx) -> Step {
-    invalid_class(c, CaseClass::Label).await
+    family(
+        c,
+        |r| keyword(r, &["label-for-custom-connector"]),
+        Direction::Refused,
+    )
+    .await
 }
 
-async fn raw_cases(c: &Ctx, cases: &[(&str, Option<&str>, Vec<u8>)], code: ErrorCode) -> Step {
+/// The keywords that bound a length or a size.
+pub(super) const LENGTHS: &[&str] = &[
+    "minLength",
+    "maxLength",
+    "minProperties",
+    "maxProperties",
+    "minItems",
+    "maxItems",
+];
+/// The keywords that bound a number.
+pub(super) const RANGES: &[&str] = &["minimum", "maximum"];
+
+/// The rules of the config's connector keys: the key connectorType names, and one key at most.
+pub(super) fn connector_keys(r: &SchemaRule) -> bool {
+    r.keyword == "connector-key" || (r.keyword == "maxProperties" && is_container(&r.location))
+}
+
+/// Sends raw bodies the contract refuses with `code`, each a refused case of the document rule `doc`.
+async fn raw_cases(
+    c: &Ctx,
+    doc: &str,
+    cases: &[(&str, Option<&str>, Vec<u8>)],
+    code: ErrorCode,
+) -> Step {
     for (what, ct, body) in cases {
         let ex = c
             .post_raw(Some(&c.account()), *ct, body.clone(), Arc::default())
             .await;
+        c.covers(doc, Direction::Refused, &ex);
         let _ = c.error(
             &ex,
             code,
@@ -115,6 +109,7 @@ pub(super) async fn malformed_json(c: &Ctx) -> Step {
     let json = Some("application/json");
     raw_cases(
         c,
+        "body.one-json-object",
         &[
             (
                 "malformed JSON",
@@ -147,6 +142,7 @@ pub(super) async fn non_object_body(c: &Ctx) -> Step {
     let json = Some("application/json");
     raw_cases(
         c,
+        "body.one-json-object",
         &[
             ("a JSON array", json, b"[1, 2]".to_vec()),
             ("a JSON string", json, b"\"profile\"".to_vec()),
@@ -162,6 +158,7 @@ pub(super) async fn media_type(c: &Ctx) -> Step {
     let body = serde_json::to_vec(&c.valid("S3")).unwrap_or_default();
     raw_cases(
         c,
+        "media.json",
         &[
             ("text/plain", Some("text/plain"), body.clone()),
             (
@@ -182,6 +179,7 @@ pub(super) async fn payload_too_large(c: &Ctx) -> Step {
     body.extend_from_slice(b"\"}");
     raw_cases(
         c,
+        "size.limit-in-bytes",
         &[(
             &format!("a body of {} bytes", body.len()),
             Some("application/json"),
@@ -194,8 +192,10 @@ pub(super) async fn payload_too_large(c: &Ctx) -> Step {
 
 pub(super) async fn account_header(c: &Ctx) -> Step {
     let body = c.valid("S3");
-    for bad in ["12345", "abcdefghijkl", "1234567890123"] {
+    // Present but empty is malformed too, not absent.
+    for bad in ["12345", "abcdefghijkl", "1234567890123", ""] {
         let ex = c.post(bad, &body).await;
+        c.covers("account.malformed", Direction::Refused, &ex);
         let _ = c.error(
             &ex,
             ErrorCode::Unauthorized,

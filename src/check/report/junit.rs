@@ -92,6 +92,11 @@ pub fn render(report: &Report) -> String {
             .or_insert_with(|| TestSuite::new(check.group.as_str()))
             .add_test_case(case);
     }
+    if let Some(reason) = &report.stopped {
+        for suite in suites.values_mut() {
+            suite.set_system_err(format!("stopped early: {reason}"));
+        }
+    }
     junit.add_test_suites(suites.into_values());
     junit.to_string().unwrap_or_default()
 }

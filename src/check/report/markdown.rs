@@ -15,7 +15,7 @@ pub fn render(report: &Report) -> String {
         Verdict::Unverified => "⚠️",
     };
     let mut out = format!(
-        "## appflow-harness: {mark} {}\n\nTarget `{}` · {} checks: **{} passed**, **{} failed**, {} errors, {} skipped · {} requests ({} retried) in {:.2} s · seed {}\n\n",
+        "## appflow-harness: {mark} {}\n\nTarget `{}` · {} checks: **{} passed**, **{} failed**, {} errors, {} skipped · {} requests ({} retried, {} of them never connected) in {:.2} s · seed {}\n\n",
         report.verdict().text(),
         report.target,
         s.total,
@@ -25,9 +25,35 @@ pub fn render(report: &Report) -> String {
         s.skipped,
         s.requests,
         s.retries,
+        s.unconnected_retries,
         report.duration_ms as f64 / 1000.0,
         report.seed
     );
+    if let Some(reason) = &report.stopped {
+        out.push_str(&format!("> ⚠️ **Stopped early**: {}\n\n", cell(reason)));
+    }
+    let cov = &report.coverage;
+    out.push_str(&format!(
+        "Coverage of the contract: **{} of {} rules** covered both ways ({:.1}%; {} vacuous, {} uncovered)\n\n",
+        cov.covered + cov.vacuous,
+        cov.total,
+        cov.percent(),
+        cov.vacuous,
+        cov.uncovered
+    ));
+    if cov.uncovered > 0 {
+        out.push_str("<details><summary>Rules not covered both ways</summary>\n\n| rule | refused | accepted | why |\n|---|---|---|---|\n");
+        for h in cov.holes() {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                h.id,
+                h.refused,
+                h.accepted,
+                cell(h.why.as_deref().unwrap_or(""))
+            ));
+        }
+        out.push_str("\n</details>\n\n");
+    }
     out.push_str("| | check | what it proves | note |\n|---|---|---|---|\n");
     for c in &report.checks {
         let (mark, note) = match c.status {

@@ -29,6 +29,21 @@ pub struct Failure {
     pub curl: Option<String>,
 }
 
+impl Failure {
+    /// A finding with no exchange behind it: why a check could not verify what it is for.
+    pub fn cannot_verify(message: String) -> Failure {
+        Failure {
+            rule: None,
+            message,
+            expected: None,
+            actual: None,
+            request: None,
+            response: None,
+            curl: None,
+        }
+    }
+}
+
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -94,6 +109,8 @@ pub struct CheckResult {
     pub errors: Vec<Failure>,
     /// Requests sent again after a transport error that made it safe (see the README).
     pub retries: u64,
+    /// Of those, retries after a connection that could not be made (the request reached nothing).
+    pub unconnected_retries: u64,
 }
 
 /// How many of the repeated runs of a race check failed.
@@ -124,6 +141,8 @@ pub struct Summary {
     pub requests: u64,
     /// Requests sent again after a transport error.
     pub retries: u64,
+    /// Of those, retries after a connection that could not be made.
+    pub unconnected_retries: u64,
 }
 
 /// The whole run.
@@ -142,10 +161,16 @@ pub struct Report {
     pub duration_ms: u64,
     /// The seed of generated cases.
     pub seed: u64,
+    /// Why the run was stopped before every check could finish (the target stopped answering, or the
+    /// time budget ran out); `None` when it ran to the end.
+    pub stopped: Option<String>,
     /// Counts.
     pub summary: Summary,
     /// Every selected check, in catalogue order.
     pub checks: Vec<CheckResult>,
+    /// How much of the contract the run covered: every rule, and the answered cases that tested it
+    /// each way.
+    pub coverage: super::coverage::Coverage,
 }
 
 impl Report {

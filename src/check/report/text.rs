@@ -29,8 +29,10 @@ pub fn check_line(c: &CheckResult, colour: bool) -> String {
         "{tag} {:<45} {:>5} req {:>6} ms",
         c.id, c.requests, c.duration_ms
     );
-    if c.retries > 0 {
-        line.push_str(&format!("  ({} retried)", c.retries));
+    match (c.retries, c.unconnected_retries) {
+        (0, _) => {}
+        (n, 0) => line.push_str(&format!("  ({n} retried)")),
+        (n, u) => line.push_str(&format!("  ({n} retried, {u} never connected)")),
     }
     if let Some(r) = c.runs {
         line.push_str(&format!("  ({} of {} runs failed)", r.failed, r.total));
@@ -60,7 +62,7 @@ pub fn summary(report: &Report, colour: bool) -> String {
         Verdict::Unverified => "35;1",
     };
     let mut out = format!(
-        "\n{}: {} checks, {} passed, {} failed, {} errors, {} skipped; {} requests ({} retried) in {:.2} s (seed {})\n",
+        "\n{}: {} checks, {} passed, {} failed, {} errors, {} skipped; {} requests ({} retried, {} of them never connected) in {:.2} s (seed {})\n",
         paint(colour, code, verdict.text()),
         s.total,
         s.passed,
@@ -69,9 +71,23 @@ pub fn summary(report: &Report, colour: bool) -> String {
         s.skipped,
         s.requests,
         s.retries,
+        s.unconnected_retries,
         report.duration_ms as f64 / 1000.0,
         report.seed
     );
+    let cov = &report.coverage;
+    out.push_str(&format!(
+        "coverage: {} of {} rules of the contract covered both ways ({:.1}%; {} vacuous, {} uncovered{})\n",
+        cov.covered + cov.vacuous,
+        cov.total,
+        cov.percent(),
+        cov.vacuous,
+        cov.uncovered,
+        if cov.uncovered > 0 { "; see --coverage" } else { "" },
+    ));
+    if let Some(reason) = &report.stopped {
+        out.push_str(&format!("stopped early: {reason}\n"));
+    }
     for (status, label) in [
         (Status::Failed, "failed"),
         (Status::Error, "unverified (no answer)"),
@@ -79,6 +95,31 @@ pub fn summary(report: &Report, colour: bool) -> String {
         let ids: Vec<&str> = report.with_status(status).map(|c| c.id.as_str()).collect();
         if !ids.is_empty() {
             out.push_str(&format!("{label}: {}\n", ids.join(", ")));
+        }
+    }
+    out
+}
+
+/// The coverage table of `check --coverage`: every rule, the answered cases that tested it each way,
+/// and, for the vacuous and uncovered ones, why.
+pub fn coverage_table(report: &Report, colour: bool) -> String {
+    use crate::check::coverage::CoverageStatus;
+    let mut out = format!(
+        "{:<10} {:>8} {:>8}  rule\n",
+        "status", "refused", "accepted"
+    );
+    for r in &report.coverage.rules {
+        let tag = match r.status {
+            CoverageStatus::Covered => paint(colour, "32", "covered  "),
+            CoverageStatus::Vacuous => paint(colour, "33", "vacuous  "),
+            CoverageStatus::Uncovered => paint(colour, "31;1", "UNCOVERED"),
+        };
+        out.push_str(&format!(
+            "{tag}  {:>8} {:>8}  {}  ({})\n",
+            r.refused, r.accepted, r.id, r.description
+        ));
+        if let Some(why) = &r.why {
+            out.push_str(&format!("{:>31}{why}\n", ""));
         }
     }
     out

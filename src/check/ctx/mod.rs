@@ -1,5 +1,10 @@
 //! What a check works with: the target, the expected contract, fresh accounts and names, and the
-//! assertions that turn each exchange into findings (data, never errors).
+//! assertions that turn each exchange into findings (data, never errors). How a check plans its
+//! accounts, counts profiles and records coverage is in `plan`.
+
+mod plan;
+
+pub use plan::Spread;
 
 use super::config::ContractConfig;
 use super::report::Failure;
@@ -7,7 +12,7 @@ use crate::contract::judge::{self, Breach, Expect, Judgement};
 use crate::contract::redact::scanned_secrets;
 use crate::contract::{self, ErrorCode, ExampleGen};
 use crate::http::{Exchange, Target};
-use futures::StreamExt;
+
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -24,14 +29,33 @@ pub struct Settings {
     pub seed: u64,
     /// Prefix of every profile name of this run.
     pub prefix: String,
+    /// Live counters for a progress display, if one was asked for.
+    pub live: Option<Arc<crate::live::Live>>,
+    /// The contract's rules and their cases, made the first time a check asks.
+    pub rules: Arc<std::sync::OnceLock<super::coverage::RuleSet>>,
+    /// Answered cases per rule over the whole run: refused, accepted.
+    pub coverage: Arc<Mutex<std::collections::BTreeMap<String, [u64; 2]>>>,
+}
+
+impl Settings {
+    /// The contract's rules and their cases (made once per run).
+    pub fn rule_set(&self) -> &super::coverage::RuleSet {
+        self.rules.get_or_init(|| {
+            // One name for every case (each goes to an account of its own), the same in every run, so
+            // that the cases of one seed are the same requests (for `diff` and snapshots).
+            super::coverage::RuleSet::build("ah-rule-case", self.seed)
+        })
+    }
 }
 
 /// What a finished check leaves behind.
 pub(crate) struct Finished {
+    pub skipped: Option<String>,
     pub failures: Vec<Failure>,
     pub unlisted: usize,
     pub errors: Vec<Failure>,
     pub retries: usize,
+    pub unconnected_retries: usize,
     pub requests: usize,
     pub runs: Option<(u32, u32)>,
     pub exchanges: Vec<Exchange>,
@@ -57,10 +81,13 @@ pub struct Ctx {
     /// Requests that got no answer (transport errors): they prove nothing either way.
     errors: Mutex<Vec<Failure>>,
     retries: AtomicUsize,
+    unconnected_retries: AtomicUsize,
     requests: AtomicUsize,
     generator: Mutex<ExampleGen>,
     /// For `--repeat`: how many runs failed.
     pub(crate) runs: Mutex<Option<(u32, u32)>>,
+    /// Why the check cannot be meaningful against this target (it is then skipped, never failed).
+    skipped: Mutex<Option<String>>,
     /// Every exchange, kept only when snapshots are asked for.
     pub(crate) exchanges: Option<Mutex<Vec<Exchange>>>,
 }
@@ -81,9 +108,11 @@ impl Ctx {
             unlisted: AtomicUsize::new(0),
             errors: Mutex::new(Vec::new()),
             retries: AtomicUsize::new(0),
+            unconnected_retries: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             generator: Mutex::new(ExampleGen::new(seed)),
             runs: Mutex::new(None),
+            skipped: Mutex::new(None),
             exchanges: keep_exchanges.then(|| Mutex::new(Vec::new())),
         }
     }
@@ -91,10 +120,12 @@ impl Ctx {
     pub(crate) fn finish(self) -> Finished {
         let runs = *self.runs.lock();
         Finished {
+            skipped: self.skipped.into_inner(),
             failures: self.failures.into_inner(),
             unlisted: self.unlisted.load(Ordering::Relaxed),
             errors: self.errors.into_inner(),
             retries: self.retries.load(Ordering::Relaxed),
+            unconnected_retries: self.unconnected_retries.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             runs,
             exchanges: self.exchanges.map(|m| m.into_inner()).unwrap_or_default(),
@@ -104,16 +135,6 @@ impl Ctx {
     /// Number of failures recorded so far.
     pub fn failure_count(&self) -> usize {
         self.failures.lock().len() + self.unlisted.load(Ordering::Relaxed)
-    }
-
-    /// A fresh random account (never the default one), so checks never disturb each other.
-    pub fn account(&self) -> String {
-        loop {
-            let n = rand::random::<u64>() % 1_000_000_000_000;
-            if n != 0 {
-                return format!("{n:012}");
-            }
-        }
     }
 
     /// A fresh profile name carrying the run's prefix.
@@ -128,15 +149,23 @@ impl Ctx {
         self.generator.lock().token()
     }
 
-    /// A valid request of `connector_type` with a fresh name.
+    /// A valid request of `connector_type` with a fresh name and a fresh token: every create the
+    /// runner sends carries one, so that one whose answer was lost can be sent again (a replay),
+    /// unless it is [`Ctx::tokenless`] on purpose.
     pub fn valid(&self, connector_type: &str) -> Value {
+        self.valid_with_token(connector_type).0
+    }
+
+    /// A valid request of `connector_type` with a fresh name and no token (where the check is about
+    /// requests without one: a lost answer to it leaves the check unverified).
+    pub fn tokenless(&self, connector_type: &str) -> Value {
         let name = self.name(&connector_type.to_lowercase());
         self.generator.lock().request(connector_type, &name)
     }
 
-    /// As [`Ctx::valid`], with a token.
+    /// As [`Ctx::valid`], with its token.
     pub fn valid_with_token(&self, connector_type: &str) -> (Value, String) {
-        let mut body = self.valid(connector_type);
+        let mut body = self.tokenless(connector_type);
         let token = self.token();
         body["clientToken"] = json!(token);
         (body, token)
@@ -245,6 +274,36 @@ impl Ctx {
         .await
     }
 
+    /// POSTs a JSON body the contract refuses (an invalid request): safe to send again after a lost
+    /// answer, since a correct service refuses it every time.
+    pub async fn post_refused(&self, account: &str, body: &Value) -> Exchange {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let mut sent = self.target.request(
+            reqwest::Method::POST,
+            contract::ENDPOINT,
+            Some(account),
+            Some("application/json"),
+            bytes,
+            Arc::new(scanned_secrets(body)),
+        );
+        sent.retry_safe = true;
+        self.send(sent).await
+    }
+
+    /// POSTs raw bytes the contract refuses (they stand for `body`, whose secrets are scanned).
+    pub async fn post_raw_refused(&self, account: &str, bytes: Vec<u8>, body: &Value) -> Exchange {
+        let mut sent = self.target.request(
+            reqwest::Method::POST,
+            contract::ENDPOINT,
+            Some(account),
+            Some("application/json"),
+            bytes,
+            Arc::new(scanned_secrets(body)),
+        );
+        sent.retry_safe = true;
+        self.send(sent).await
+    }
+
     /// POSTs raw bytes to the endpoint.
     pub async fn post_raw(
         &self,
@@ -264,12 +323,23 @@ impl Ctx {
         self.send(sent).await
     }
 
-    /// Sends any request; checks the envelope and secrets of the answer.
-    pub async fn send(&self, sent: super::http::Sent) -> Exchange {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let ex = self.target.exchange(sent).await;
+    fn count_retries(&self, ex: &Exchange) {
         self.retries
             .fetch_add(ex.retries as usize, Ordering::Relaxed);
+        self.unconnected_retries
+            .fetch_add(ex.unconnected_retries as usize, Ordering::Relaxed);
+    }
+
+    /// Sends any request; checks the envelope and secrets of the answer.
+    pub async fn send(&self, sent: super::http::Sent) -> Exchange {
+        let ex = self.target.exchange(sent).await;
+        if ex.went_out {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            if let Some(live) = &self.settings.live {
+                live.request(ex.result.is_ok());
+            }
+        }
+        self.count_retries(&ex);
         self.check_envelope(&ex);
         if let Some(list) = &self.exchanges {
             list.lock().push(ex.clone());
@@ -287,15 +357,34 @@ impl Ctx {
         ))
     }
 
-    /// The envelope rules, applied by the judge to every response of every check.
+    /// The envelope rules, applied by the judge to every response of every check (but an answer to
+    /// `HEAD`, which has no body to judge: its check looks at what it has).
     fn check_envelope(&self, ex: &Exchange) {
+        if ex.sent.method == reqwest::Method::HEAD {
+            return;
+        }
         match &ex.result {
             // An answer that is not HTTP breaks the contract whatever was asked.
             Err(e) if e.is_answer() => self.breach(&Breach::NotHttp, None, Some(ex)),
             // No answer: the step that waits for this answer records the transport error.
             Err(_) => {}
             Ok(_) => {
-                for b in self.judged(ex).map(|j| j.breaches).unwrap_or_default() {
+                let Some(judged) = self.judged(ex) else {
+                    return;
+                };
+                // Every answer tests the envelope rules (and, if secrets were sent, the secrets
+                // rule): a success their accepted side, an error their refused side.
+                use crate::contract::rules::Direction;
+                let dir = match judged.shape {
+                    judge::Shape::Success { .. } => Direction::Accepted,
+                    _ => Direction::Refused,
+                };
+                self.cover("doc:envelope.json", dir);
+                self.cover("doc:envelope.details", dir);
+                if !ex.sent.secrets.is_empty() {
+                    self.cover("doc:secrets.never-echoed", dir);
+                }
+                for b in judged.breaches {
                     self.breach(&b, None, Some(ex));
                 }
             }
@@ -345,9 +434,18 @@ impl Ctx {
         self.expected(ex, Expect::Error(code), what)
     }
 
-    /// Records a breach when a replay's `data` differs from the first answer's (id, created_at).
+    /// Records a breach when a replay's `data` differs from the first answer's: the contract's "the
+    /// same 200 response" is the same body, so every member of `data` (`id`, `created_at`, the ARN
+    /// and any other the target sends) is compared.
     pub fn same_answer(&self, first: &Value, again: &Value, ex: &Exchange, what: &str) -> Step {
-        for member in ["id", "created_at"] {
+        let mut members: Vec<&String> = [first, again]
+            .iter()
+            .filter_map(|v| v.as_object())
+            .flat_map(|m| m.keys())
+            .collect();
+        members.sort();
+        members.dedup();
+        for member in members {
             if let Some(b) = judge::replay(
                 member,
                 &first[member].to_string(),
@@ -376,97 +474,6 @@ impl Ctx {
             (_, Some(j)) => j.outcome(),
             (Err(e), None) => format!("no response ({e})"),
             (Ok(_), None) => String::new(),
-        }
-    }
-
-    /// Creates `n` profiles in `account` (with `concurrency` in flight); fails unless all succeed.
-    pub async fn fill(&self, account: &str, n: u32) -> Step {
-        let bodies: Vec<Value> = (0..n).map(|_| self.valid("S3")).collect();
-        let results: Vec<Exchange> =
-            futures::stream::iter((0..bodies.len()).map(|i| self.post(account, &bodies[i])))
-                .buffer_unordered(self.settings.concurrency.clamp(1, 16))
-                .collect()
-                .await;
-        for ex in &results {
-            self.created(
-                ex,
-                "filling the account up to its quota: a create was refused",
-            )?;
-        }
-        Ok(())
-    }
-
-    /// How many profiles `account` holds: from the admin listing when there is one, otherwise proven
-    /// from the endpoint alone by creating profiles until the quota refuses (this fills the account).
-    pub async fn count_profiles(&self, account: &str) -> Result<u32, Stop> {
-        if self.target.admin().is_some() {
-            return match self
-                .target
-                .admin_call(
-                    reqwest::Method::GET,
-                    &format!("/__admin/accounts/{account}/profiles"),
-                    None,
-                )
-                .await
-            {
-                Ok(v) => Ok(v["count"].as_u64().unwrap_or(0) as u32),
-                Err(e) => {
-                    self.cannot_verify(format!("the admin listing failed: {e}"));
-                    Err(Stop)
-                }
-            };
-        }
-        let quota = self.cfg.quota;
-        let mut created = 0u32;
-        let batch = self.settings.concurrency.clamp(1, 16);
-        loop {
-            let bodies: Vec<Value> = (0..batch).map(|_| self.valid("S3")).collect();
-            let results: Vec<Exchange> = futures::future::join_all(
-                (0..bodies.len()).map(|i| self.post(account, &bodies[i])),
-            )
-            .await;
-            let mut refused = false;
-            for ex in &results {
-                if ex.result.as_ref().is_err_and(|e| !e.is_answer()) {
-                    self.unanswered(
-                        "counting profiles by filling the quota: a create got no answer",
-                        None,
-                        ex,
-                    );
-                    return Err(Stop);
-                }
-                if self.is_created(ex) {
-                    created += 1;
-                } else if self.code_of(ex) == Some(ErrorCode::QuotaExceeded) {
-                    refused = true;
-                } else {
-                    self.fail(
-                        "counting profiles by filling the quota: an unexpected answer",
-                        Some(format!(
-                            "200, or {} once the quota is reached",
-                            self.cfg.expected(ErrorCode::QuotaExceeded).status
-                        )),
-                        Some(self.outcome(ex)),
-                        Some(ex),
-                    );
-                    return Err(Stop);
-                }
-            }
-            if refused {
-                return Ok(quota.saturating_sub(created));
-            }
-            if created > quota {
-                self.fail(
-                    format!("the account took more than its quota of {quota} profiles"),
-                    Some(format!(
-                        "{} after {quota} profiles",
-                        self.cfg.expected(ErrorCode::QuotaExceeded).code
-                    )),
-                    Some(format!("{created} further creates accepted")),
-                    None,
-                );
-                return Err(Stop);
-            }
         }
     }
 }
