@@ -62,7 +62,9 @@ if command -v dpkg-query >/dev/null; then
 elif ! command -v podman >/dev/null; then
   skip "podman is not installed, and this is not a Debian system to install it with apt-get"
 fi
+install_s=0
 if ((${#missing[@]})); then
+  i0=$SECONDS
   command -v apt-get >/dev/null || skip "podman needs ${missing[*]}, and there is no apt-get here"
   say "installing ${missing[*]} with apt-get"
   if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
@@ -70,12 +72,14 @@ if ((${#missing[@]})); then
     tail -n 5 "$work/apt.log"
     skip "apt-get could not install ${missing[*]}"
   fi
+  install_s=$((SECONDS - i0))
 fi
 
-# podman's own configuration for this run. runc, because crun (Debian's default) fails on this kind of
-# machine's cgroups; ulimits no higher than this shell's hard limits, because podman's default (a
-# million open files) is more than an unprivileged sandbox lets even root raise to; no systemd or
-# journald here, so cgroupfs and file-based events and logs.
+# podman's own configuration for this run. runc, because crun (Debian's default) refuses this kind of
+# machine's cgroups ("cgroups in hybrid mode not supported"); ulimits no higher than this shell's hard
+# limits, because podman's default (a million open files) is more than the sandbox lets even root raise
+# to ("error setting rlimit type 7: operation not permitted"); no systemd or journald here, so cgroupfs
+# and file-based events and logs.
 nofile=$(ulimit -Hn)
 [[ "$nofile" == unlimited || "$nofile" -gt 1048576 ]] && nofile=1048576
 nproc=$(ulimit -Hu)
@@ -109,7 +113,9 @@ fi
 say "building $image (scripts/container-image.sh)"
 old_id=$(podman image inspect -f '{{.Id}}' "$image" 2>/dev/null || true)
 b0=$SECONDS
-bash scripts/container-image.sh "$image" >/dev/null
+bash scripts/container-image.sh "$image" >/dev/null 2>"$work/build.log" ||
+  { cat "$work/build.log"; fail "scripts/container-image.sh could not build the image"; }
+grep -E '^container-image:|^ *(Compiling|Finished|warning)' "$work/build.log" || true
 build_s=$((SECONDS - b0))
 new_id=$(podman image inspect -f '{{.Id}}' "$image")
 # The image this tag named before is this script's to remove (the build leaves no stage images).
@@ -315,4 +321,4 @@ compare "$claim/merged.json" $((after - before)) "kube play of $manifest" ||
   fail "the manifest's merged run is not what the stub served"
 ls "$claim"/worker-*.html >/dev/null || fail "the manifest's workers wrote no goose reports"
 
-say "passed in $(elapsed)"
+say "passed in $(elapsed): installing $install_s s, the image (static link included) $build_s s, the containers $((SECONDS - t0 - install_s - build_s)) s"

@@ -23,8 +23,8 @@ log() { echo "container-image: $*" >&2; }
 # On the gnu target `crt-static` changes only the final link (static-pie against glibc's libc.a); the
 # dependencies' objects do not depend on it (cc and aws-lc-sys read it only for MSVC). The musl target
 # would need its own toolchain component, which a machine without the internet may not get.
-# Side effect: target/release/appflow-harness is now the static binary, and the next `cargo build
-# --release` relinks the ordinary one (seconds).
+# cargo keeps this build beside the ordinary one (the extra flags give it its own hash): until the next
+# `cargo build --release` puts the ordinary binary back, target/release/appflow-harness is the static one.
 static_binary() {
   local target_dir
   target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
@@ -48,8 +48,13 @@ static_binary() {
 # /tmp writable by any user id.
 rootfs() {
   local dir=$1 bin
-  bin=$(static_binary)
+  # DIR is replaced whole: only an empty directory or an earlier layout of this script.
+  if [[ -d "$dir" && -n "$(ls -A "$dir")" && ! -e "$dir/appflow-harness" ]]; then
+    log "$dir is not empty and not a root file system this script laid out: not replacing it"
+    exit 2
+  fi
   [[ -r "$CA_BUNDLE" ]] || { log "no CA bundle at $CA_BUNDLE (install ca-certificates)"; exit 2; }
+  bin=$(static_binary)
   rm -rf "$dir"
   mkdir -p "$dir/etc/ssl/certs"
   install -m 0755 "$bin" "$dir/appflow-harness"
