@@ -315,6 +315,7 @@ podman kube play --network "$net" "$work/kube-merge.yaml" >"$work/kube-merge.out
 rc=$(podman wait appflow-load-merge-merge)
 podman logs appflow-load-merge-merge >"$work/kube-merge.log" 2>&1
 say "kube play: $pods worker Pods exited 0; the merge Pod exited $rc: $(grep -c '^threshold PASS' "$work/kube-merge.log") thresholds passed"
+grep '^threshold' "$work/kube-merge.log" | sed 's/^/container:   /' || true
 ((rc == 0)) || { cat "$work/kube-merge.log"; fail "the manifest's merge exited $rc"; }
 claim=$(podman volume inspect -f '{{.Mountpoint}}' appflow-load-results)
 compare "$claim/merged.json" $((after - before)) "kube play of $manifest" ||
