@@ -77,6 +77,8 @@ pub struct CheckOptions {
     pub contract: ContractConfig,
     /// Live counters for a progress display (none by default).
     pub live: Option<Arc<crate::live::Live>>,
+    /// Leave the profiles the run created (else a target with the lifecycle gets them deleted).
+    pub keep: bool,
 }
 
 impl CheckOptions {
@@ -92,6 +94,7 @@ impl CheckOptions {
             seed: 1,
             contract: ContractConfig::default(),
             live: None,
+            keep: false,
         }
     }
 
@@ -210,6 +213,14 @@ impl CheckOptions {
         self
     }
 
+    /// Whether to leave the profiles the run created. Otherwise, against a service with the
+    /// lifecycle operations, the run deletes them at its end, so runs against a shared staging
+    /// leave nothing behind (the embedded stub is thrown away anyway).
+    pub fn with_keep(mut self, keep: bool) -> CheckOptions {
+        self.keep = keep;
+        self
+    }
+
     /// Counts requests and finished checks into `live` as the run goes (for a progress display).
     pub fn with_live(mut self, live: Arc<crate::live::Live>) -> CheckOptions {
         self.live = Some(live);
@@ -322,6 +333,44 @@ fn skipped(def: &CheckDef, reason: &str) -> CheckResult {
     }
 }
 
+/// Deletes every profile the run created (that is still there), 16 at a time; returns how many were
+/// deleted and how many could not be.
+async fn clean_up(target: &Arc<Target>, settings: &Arc<Settings>) -> report::CleanUp {
+    let created = std::mem::take(&mut *settings.created.lock());
+    let (target, deleted, failed) = (
+        target.clone(),
+        &std::sync::atomic::AtomicU64::new(0),
+        &std::sync::atomic::AtomicU64::new(0),
+    );
+    futures::stream::iter(created.into_iter().map(|(account, name)| {
+        let target = target.clone();
+        async move {
+            let body = serde_json::json!({ "connectorProfileName": name });
+            let sent = target.request(
+                reqwest::Method::POST,
+                crate::contract::Operation::Delete.path(),
+                account.as_deref(),
+                Some("application/json"),
+                serde_json::to_vec(&body).unwrap_or_default(),
+                Arc::default(),
+            );
+            let ex = target.exchange(sent).await;
+            // Deleted, or already gone (a check deleted it): either way nothing is left.
+            match ex.result.map(|r| r.status) {
+                Ok(200) | Ok(404) => deleted.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                _ => failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            };
+        }
+    }))
+    .buffer_unordered(16)
+    .collect::<Vec<()>>()
+    .await;
+    report::CleanUp {
+        deleted: deleted.load(std::sync::atomic::Ordering::Relaxed),
+        failed: failed.load(std::sync::atomic::Ordering::Relaxed),
+    }
+}
+
 /// Runs the selected checks; `on_result` sees each result as it finishes (for live progress).
 pub async fn run(
     opts: &CheckOptions,
@@ -404,6 +453,8 @@ pub async fn run_recorded(
         live: opts.live.clone(),
         rules: Arc::default(),
         coverage: Arc::default(),
+        lifecycle: Arc::default(),
+        created: Arc::default(),
     });
     let cfg = Arc::new(opts.contract.clone());
     let catalogue = checks::catalogue();
@@ -459,6 +510,12 @@ pub async fn run_recorded(
         results.push((*i, r, ex));
     }
     budget.abort();
+    let cleaned = match &opts.subject {
+        Subject::Url { .. } if !opts.keep && settings.lifecycle.get() == Some(&true) => {
+            Some(clean_up(&target, &settings).await)
+        }
+        _ => None,
+    };
     results.sort_by_key(|(i, _, _)| *i);
 
     let mut exchanges = Vec::with_capacity(results.len());
@@ -491,6 +548,7 @@ pub async fn run_recorded(
         stopped: health.stopped().map(|r| r.to_string()),
         summary,
         checks,
+        cleaned_up: cleaned,
         coverage: {
             let set = settings.rule_set();
             coverage::compute(&set.rules, &set.missing, &settings.coverage.lock())

@@ -10,23 +10,43 @@ use crate::http::{Exchange, Target};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Replaces the values that change from run to run (ids, times, accounts, the run prefix). A value is
-/// masked only when it is well formed, so a broken `created_at` or an empty `id` still shows.
+/// Replaces the values that change from run to run (ids, times, credentials ARNs, page tokens,
+/// accounts, the run prefix), wherever they are: a create's `data`, AppFlow's answer, each detail of
+/// a describe page. A value is masked only when it is well formed, so a broken `created_at` or an
+/// empty `id` still shows.
 pub fn normalize_response(v: &Value, account: Option<&str>) -> Value {
     let mut v = v.clone();
-    if let Some(data) = v.get_mut("data").and_then(Value::as_object_mut) {
-        for (k, val) in data.iter_mut() {
-            match (k.as_str(), val.as_str()) {
-                ("id", Some(id)) if !id.is_empty() => *val = Value::String("[id]".into()),
-                ("created_at", Some(t)) if chrono::DateTime::parse_from_rfc3339(t).is_ok() => {
-                    *val = Value::String("[created_at]".into())
-                }
-                _ => {}
-            }
-        }
-    }
+    mask_varying(&mut v);
     normalize_strings(&mut v, account);
     v
+}
+
+fn mask_varying(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map.iter_mut() {
+                let masked = match (k.as_str(), &*val) {
+                    ("id" | "nextToken", Value::String(s)) if !s.is_empty() => true,
+                    ("credentialsArn", Value::String(s)) => s.starts_with("arn:"),
+                    ("created_at" | "createdAt" | "lastUpdatedAt", Value::String(t)) => {
+                        chrono::DateTime::parse_from_rfc3339(t).is_ok()
+                    }
+                    // AppFlow's REST-JSON times are epoch seconds.
+                    ("createdAt" | "lastUpdatedAt", Value::Number(n)) => {
+                        n.as_f64().is_some_and(|t| t > 0.0)
+                    }
+                    _ => false,
+                };
+                if masked {
+                    *val = Value::String(format!("[{k}]"));
+                } else {
+                    mask_varying(val);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_varying),
+        _ => {}
+    }
 }
 
 fn normalize_str(s: &str, account: Option<&str>) -> String {
@@ -92,6 +112,13 @@ pub fn render_parts(target: &Target, ex: &Exchange) -> (String, String) {
     let body = match serde_json::from_slice::<Value>(&ex.sent.body) {
         Ok(v) => {
             let mut shown = redact_request(&v);
+            // A page token is the target's own (opaque, and different on every run).
+            if let Some(t) = shown
+                .get_mut("nextToken")
+                .filter(|t| t.as_str().is_some_and(|t| !t.is_empty()))
+            {
+                *t = Value::String("[nextToken]".into());
+            }
             normalize_strings(&mut shown, account);
             let mut text = serde_json::to_string_pretty(&shown).unwrap_or_default();
             // Redaction hides which credentials were sent; a digest keeps two requests that differ only
@@ -232,7 +259,7 @@ pub fn race_summary(table: &ErrorTable, exchanges: &[Exchange]) -> String {
     for ex in exchanges {
         let outcome = match &ex.result {
             Ok(r) => {
-                let judged = judge::judge(table, &r.answer(), &[]);
+                let judged = judge::judge(table, &r.answer(ex.sent.op()), &[]);
                 if let Shape::Success { id: Some(id) } = &judged.shape {
                     ids.insert(id.clone());
                 }

@@ -85,6 +85,10 @@ pub struct CheckArgs {
     /// way, covered or not and why.
     #[arg(long)]
     pub coverage: bool,
+    /// Leave the profiles the run created (by default a target with the lifecycle operations gets
+    /// them deleted at the end of the run).
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// `diff …` (raw flags).
@@ -150,6 +154,7 @@ impl CheckArgs {
         .with_max_time(self.max_time)?
         .with_repeat(self.repeat)?
         .with_seed(self.seed)
+        .with_keep(self.keep)
         .with_engine(self.engine)
         .with_stub_faults(self.stub_faults.clone())?;
         if let Some(admin) = &self.admin_url {

@@ -16,7 +16,8 @@ pub struct LoadArgs {
     /// `load merge FILES…`: merge workers' result files.
     #[command(subcommand)]
     pub merge: Option<MergeCommand>,
-    /// A scenario: a built-in name (smoke, steady, retry-storm, mixed, quota-pressure) or a file path.
+    /// A scenario: a built-in name (smoke, steady, retry-storm, mixed, churn, quota-pressure) or a
+    /// file path.
     #[arg(default_value = "smoke")]
     pub scenario: String,
     /// Base URL to load; without it the embedded fast stub is started and loaded.
@@ -163,7 +164,18 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<Outcome> {
     let live = std::sync::Arc::new(appflow_harness::live::Live::new(planned));
     let opts = opts.with_live(live.clone());
     let display = super::progress::Progress::start(live, super::progress::load_line, args.quiet);
+    // SIGTERM (a pod being stopped, `podman stop`) ends the run cleanly: its result is still written.
+    #[cfg(unix)]
+    let terminate = tokio::spawn(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            term.recv().await;
+            load::stop("SIGTERM");
+        }
+    });
     let ran = load::run(&opts).await;
+    #[cfg(unix)]
+    terminate.abort();
     display.finish();
     let ran = ran?;
     if let Some(path) = &args.result {

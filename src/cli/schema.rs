@@ -27,13 +27,16 @@ pub enum SchemaCommand {
     },
     /// Print an OpenAPI 3.1 document for the endpoint (for Schemathesis, Prism, Dredd).
     Openapi,
-    /// Regenerate the request schema from the AppFlow API model and print it.
+    /// Regenerate an operation's request schema from the AppFlow API model and print it.
     ///
     /// The model is `botocore/data/appflow/2020-08-23/service-2.json.gz` of the pinned botocore
-    /// package (gzip or plain JSON): `bash schemas/regenerate.sh` installs it and runs this.
+    /// package (gzip or plain JSON): `bash schemas/appflow-model.sh` downloads it and prints its path.
     Generate {
         /// Path of `service-2.json.gz` (or of the uncompressed `service-2.json`).
         model: PathBuf,
+        /// Which operation's request: create, describe, update or delete.
+        #[arg(long, default_value = "create", value_parser = ["create", "describe", "update", "delete"])]
+        operation: String,
     },
 }
 
@@ -68,10 +71,14 @@ pub fn run(cmd: SchemaCommand) -> anyhow::Result<Outcome> {
             print_json(&contract::openapi::openapi());
             Ok(Outcome::Pass)
         }
-        SchemaCommand::Generate { model } => {
+        SchemaCommand::Generate { model, operation } => {
             let value: serde_json::Value = serde_json::from_str(&model_text(&model)?)
                 .with_context(|| format!("the model {} is not JSON", model.display()))?;
-            print_json(&contract::codegen::generate_request_schema(&value)?);
+            let op = contract::Operation::ALL
+                .into_iter()
+                .find(|o| o.name() == operation)
+                .unwrap_or(contract::Operation::Create);
+            print_json(&contract::codegen::generate_operation_schema(&value, op)?);
             Ok(Outcome::Pass)
         }
         SchemaCommand::Validate { file } => {

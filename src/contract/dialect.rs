@@ -66,6 +66,8 @@ pub const fn aws_exception(code: ErrorCode) -> &'static str {
         // mismatch from a taken name. EC2's name for the same case.
         ErrorCode::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
         ErrorCode::IdempotencyInProgress => "IdempotencyInProgressException",
+        // Modeled for UpdateConnectorProfile and DeleteConnectorProfile.
+        ErrorCode::ResourceNotFound => "ResourceNotFoundException",
     }
 }
 

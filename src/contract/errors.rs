@@ -23,6 +23,8 @@ pub enum ErrorCode {
     IdempotentParameterMismatch,
     /// The first request with this token is still being processed.
     IdempotencyInProgress,
+    /// The profile an update or a delete names does not exist in this account.
+    ResourceNotFound,
     /// A profile of that name already exists in this account.
     Conflict,
     /// The account already holds its quota of profiles.
@@ -33,7 +35,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in the contract's order of checks.
-    pub const ALL: [ErrorCode; 11] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::UnsupportedMediaType,
@@ -42,6 +44,7 @@ impl ErrorCode {
         ErrorCode::ValidationError,
         ErrorCode::IdempotentParameterMismatch,
         ErrorCode::IdempotencyInProgress,
+        ErrorCode::ResourceNotFound,
         ErrorCode::Conflict,
         ErrorCode::QuotaExceeded,
         ErrorCode::InternalError,
@@ -50,7 +53,7 @@ impl ErrorCode {
     /// The HTTP status the contract gives this code.
     pub const fn status(self) -> u16 {
         match self {
-            ErrorCode::NotFound => 404,
+            ErrorCode::NotFound | ErrorCode::ResourceNotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::PayloadTooLarge => 413,
@@ -75,6 +78,7 @@ impl ErrorCode {
             ErrorCode::ValidationError => "VALIDATION_ERROR",
             ErrorCode::IdempotentParameterMismatch => "IDEMPOTENT_PARAMETER_MISMATCH",
             ErrorCode::IdempotencyInProgress => "IDEMPOTENCY_IN_PROGRESS",
+            ErrorCode::ResourceNotFound => "RESOURCE_NOT_FOUND",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
             ErrorCode::InternalError => "INTERNAL_ERROR",
@@ -100,6 +104,9 @@ impl ErrorCode {
             }
             ErrorCode::IdempotencyInProgress => {
                 "A request with this clientToken is still in progress; retry"
+            }
+            ErrorCode::ResourceNotFound => {
+                "No connector profile of this name exists in the account"
             }
             ErrorCode::Conflict => "A connector profile with this name already exists",
             ErrorCode::QuotaExceeded => "The account holds its quota of connector profiles",

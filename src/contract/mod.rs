@@ -11,6 +11,7 @@ pub mod judge;
 pub mod model;
 pub mod mutate;
 pub mod openapi;
+pub mod operation;
 pub mod pattern;
 pub mod redact;
 pub mod rules;
@@ -24,6 +25,7 @@ pub use fingerprint::{Fingerprint, fingerprint};
 pub use judge::{Answer, Breach, Expect, Judgement, Shape, judge};
 pub use model::{CreateConnectorProfileRequest, Created, ErrorEnvelope, SuccessEnvelope};
 pub use mutate::{CaseClass, InvalidCase, invalid_cases};
+pub use operation::Operation;
 pub use schema::{SchemaKind, connector_key, connector_types};
 pub use validate::{Violation, validate, validate_against};
 

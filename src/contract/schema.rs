@@ -7,6 +7,17 @@ use std::sync::LazyLock;
 /// The request schema, as committed in `schemas/` (generated from the AppFlow model).
 pub const REQUEST_SCHEMA: &str =
     include_str!("../../schemas/create-connector-profile.request.schema.json");
+/// The request schema of `DescribeConnectorProfiles` (generated from the AppFlow model).
+pub const DESCRIBE_SCHEMA: &str =
+    include_str!("../../schemas/describe-connector-profiles.request.schema.json");
+/// The request schema of `UpdateConnectorProfile` (generated from the AppFlow model).
+pub const UPDATE_SCHEMA: &str =
+    include_str!("../../schemas/update-connector-profile.request.schema.json");
+/// The request schema of `DeleteConnectorProfile` (generated from the AppFlow model).
+pub const DELETE_SCHEMA: &str =
+    include_str!("../../schemas/delete-connector-profile.request.schema.json");
+/// A describe's page (the AWS dialect's answer, the envelope's `data`).
+pub const PAGE_SCHEMA: &str = include_str!("../../schemas/describe-page.schema.json");
 /// The success envelope schema.
 pub const SUCCESS_SCHEMA: &str = include_str!("../../schemas/success-envelope.schema.json");
 /// The error envelope schema.
@@ -25,15 +36,27 @@ pub enum SchemaKind {
     Error,
     /// The runner's JSON report.
     Report,
+    /// The request body of `POST /describe-connector-profiles`.
+    DescribeRequest,
+    /// The request body of `POST /update-connector-profile`.
+    UpdateRequest,
+    /// The request body of `POST /delete-connector-profile`.
+    DeleteRequest,
+    /// A describe's page.
+    DescribePage,
 }
 
 impl SchemaKind {
     /// Every schema, in declaration order (the index of each is `kind as usize`).
-    pub const ALL: [SchemaKind; 4] = [
+    pub const ALL: [SchemaKind; 8] = [
         SchemaKind::Request,
         SchemaKind::Success,
         SchemaKind::Error,
         SchemaKind::Report,
+        SchemaKind::DescribeRequest,
+        SchemaKind::UpdateRequest,
+        SchemaKind::DeleteRequest,
+        SchemaKind::DescribePage,
     ];
 
     /// The schema's name (`request`, `success`, `error`, `report`).
@@ -43,6 +66,10 @@ impl SchemaKind {
             SchemaKind::Success => "success",
             SchemaKind::Error => "error",
             SchemaKind::Report => "report",
+            SchemaKind::DescribeRequest => "describe",
+            SchemaKind::UpdateRequest => "update",
+            SchemaKind::DeleteRequest => "delete",
+            SchemaKind::DescribePage => "page",
         }
     }
 
@@ -53,12 +80,16 @@ impl SchemaKind {
             SchemaKind::Success => SUCCESS_SCHEMA,
             SchemaKind::Error => ERROR_SCHEMA,
             SchemaKind::Report => REPORT_SCHEMA,
+            SchemaKind::DescribeRequest => DESCRIBE_SCHEMA,
+            SchemaKind::UpdateRequest => UPDATE_SCHEMA,
+            SchemaKind::DeleteRequest => DELETE_SCHEMA,
+            SchemaKind::DescribePage => PAGE_SCHEMA,
         }
     }
 
     /// The schema parsed as JSON (parsed once).
     pub fn value(self) -> &'static Value {
-        static PARSED: LazyLock<[Value; 4]> = LazyLock::new(|| {
+        static PARSED: LazyLock<[Value; 8]> = LazyLock::new(|| {
             SchemaKind::ALL
                 .map(|k| serde_json::from_str(k.text()).expect("embedded schema is JSON"))
         });
@@ -67,7 +98,7 @@ impl SchemaKind {
 
     /// The compiled validator (compiled once; format assertions on, so `date-time` is checked).
     pub fn validator(self) -> &'static Validator {
-        static COMPILED: LazyLock<[Validator; 4]> = LazyLock::new(|| {
+        static COMPILED: LazyLock<[Validator; 8]> = LazyLock::new(|| {
             SchemaKind::ALL.map(|k| compile(k.value()).expect("embedded schema compiles"))
         });
         &COMPILED[self as usize]
@@ -76,7 +107,7 @@ impl SchemaKind {
     /// The same schema compiled for in-place documents ([`super::doc::Doc`]): what [`Self::validator`]
     /// decides, read through another representation (compiled once).
     pub fn doc_validator(self) -> &'static Validator<super::doc::DocJson> {
-        static COMPILED: LazyLock<[Validator<super::doc::DocJson>; 4]> = LazyLock::new(|| {
+        static COMPILED: LazyLock<[Validator<super::doc::DocJson>; 8]> = LazyLock::new(|| {
             SchemaKind::ALL.map(|k| {
                 compile_for::<super::doc::DocJson>(k.value()).expect("embedded schema compiles")
             })
@@ -130,6 +161,8 @@ impl std::str::FromStr for SchemaKind {
         SchemaKind::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| format!("unknown schema `{s}` (request, success, error, report)"))
+            .ok_or_else(|| {
+                format!("unknown schema `{s}` (request, success, error, report, describe, update, delete, page)")
+            })
     }
 }

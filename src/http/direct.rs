@@ -82,7 +82,33 @@ impl Direct {
         headers: HeaderMap,
         body: Bytes,
     ) -> Result<Answered, TransportError> {
-        let out = match tokio::time::timeout(self.timeout, self.exchange(headers, body)).await {
+        let uri = self.uri.clone();
+        self.post_uri(uri, headers, body).await
+    }
+
+    /// As [`Direct::post`], to another path on the same connection (`/describe-connector-profiles`).
+    pub async fn post_to(
+        &mut self,
+        path: &str,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Answered, TransportError> {
+        let uri: Uri =
+            path.parse()
+                .map_err(|e: hyper::http::uri::InvalidUri| TransportError::Other {
+                    detail: e.to_string(),
+                })?;
+        self.post_uri(uri, headers, body).await
+    }
+
+    async fn post_uri(
+        &mut self,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Answered, TransportError> {
+        let out = match tokio::time::timeout(self.timeout, self.exchange(uri, headers, body)).await
+        {
             Ok(out) => out,
             Err(_) => Err(TransportError::Timeout {
                 after: self.timeout,
@@ -96,6 +122,7 @@ impl Direct {
 
     async fn exchange(
         &mut self,
+        uri: Uri,
         headers: HeaderMap,
         body: Bytes,
     ) -> Result<Answered, TransportError> {
@@ -109,11 +136,12 @@ impl Direct {
             Some(sender) => sender,
             None => self.sender.insert(self.connect().await?),
         };
-        let mut req = Request::post(self.uri.clone())
-            .body(Full::new(body))
-            .map_err(|e| TransportError::Other {
-                detail: e.to_string(),
-            })?;
+        let mut req =
+            Request::post(uri)
+                .body(Full::new(body))
+                .map_err(|e| TransportError::Other {
+                    detail: e.to_string(),
+                })?;
         *req.headers_mut() = headers;
         req.headers_mut().insert(header::HOST, self.host.clone());
         req.headers_mut()

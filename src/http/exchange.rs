@@ -80,9 +80,20 @@ pub struct Received {
     pub json: Option<Value>,
 }
 
+impl Sent {
+    /// The operation its path names (a create's, when it names none: another path).
+    pub fn op(&self) -> crate::contract::Operation {
+        let path = self.url.split('?').next().unwrap_or("");
+        crate::contract::Operation::ALL
+            .into_iter()
+            .find(|o| path.ends_with(o.path()))
+            .unwrap_or(crate::contract::Operation::Create)
+    }
+}
+
 impl Received {
-    /// The answer as the judge reads it (`contract::judge`).
-    pub fn answer(&self) -> crate::contract::Answer<'_> {
+    /// The answer as the judge reads it (`contract::judge`), to a request of `op`.
+    pub fn answer(&self, op: crate::contract::Operation) -> crate::contract::Answer<'_> {
         crate::contract::Answer {
             status: self.status,
             content_type: self.content_type.as_deref(),
@@ -90,6 +101,7 @@ impl Received {
             body: &self.body,
             truncated: self.truncated,
             error_type: self.error_type.as_deref(),
+            op,
         }
     }
 }

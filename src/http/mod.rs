@@ -257,12 +257,21 @@ pub async fn preflight(
     base: &str,
     timeout: Duration,
 ) -> Result<bool, Error> {
-    match probe(client, base, timeout).await {
-        Err(err @ TransportError::Connect { .. }) => {
-            Err(Error::Unreachable(base.to_owned(), Box::new(err)))
+    // A connection that cannot be made is tried three times with a short backoff first: a lost DNS
+    // answer or a service still starting must not make the target "unreachable".
+    let mut attempt = 0;
+    loop {
+        match probe(client, base, timeout).await {
+            Err(TransportError::Connect { .. }) if attempt < 3 => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+            Err(err @ TransportError::Connect { .. }) => {
+                return Err(Error::Unreachable(base.to_owned(), Box::new(err)));
+            }
+            Err(e) => return Ok(e.target_alive()),
+            Ok(()) => return Ok(true),
         }
-        Err(e) => Ok(e.target_alive()),
-        Ok(()) => Ok(true),
     }
 }
 

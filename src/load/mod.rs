@@ -386,6 +386,12 @@ pub async fn run(opts: &LoadOptions) -> Result<LoadOutcome, Error> {
     Ok(judge(state.result(), &rules))
 }
 
+/// Ends the running attack as soon as goose can (what `SIGTERM` does to a `load` run): the users
+/// stop, and the run's result is judged and returned as for a run that ran its course.
+pub fn stop(reason: &str) {
+    goose::trigger_killswitch(reason);
+}
+
 /// The summary printed after a run or a merge.
 pub fn summary(result: &LoadResult, verdicts: &[Verdict]) -> String {
     let ms = |v: Option<u64>| v.map_or("-".to_owned(), |v| format!("{:.2}", v as f64 / 1000.0));

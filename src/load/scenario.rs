@@ -14,6 +14,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../scenarios/retry-storm.toml"),
     ),
     ("mixed", include_str!("../../scenarios/mixed.toml")),
+    ("churn", include_str!("../../scenarios/churn.toml")),
     (
         "quota-pressure",
         include_str!("../../scenarios/quota-pressure.toml"),
@@ -36,6 +37,13 @@ pub enum Kind {
     Duplicate,
     /// Creates in an account driven to its quota: 200 until the quota, 402 QUOTA_EXCEEDED past it.
     Quota,
+    /// A describe of the user's account (one page): 200 with the page.
+    Describe,
+    /// An update of one of the user's profiles (the other connectionMode): 200 (a create when the
+    /// user has none).
+    Update,
+    /// A delete of the user's oldest profile: 200, and its place is free (a create when it has none).
+    Delete,
 }
 
 impl Kind {
@@ -48,6 +56,9 @@ impl Kind {
             Kind::Invalid => "invalid",
             Kind::Duplicate => "duplicate",
             Kind::Quota => "quota",
+            Kind::Describe => "describe",
+            Kind::Update => "update",
+            Kind::Delete => "delete",
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct LoadState {
     started: Instant,
     /// Whether the target still answers (the stop rule).
     health: Arc<Health>,
+    /// Whether the scenario deletes: then users keep their accounts, deleting to stay under the
+    /// quota, instead of moving to fresh ones.
+    churns: bool,
 }
 
 /// Accounts are spread so no two users, workers or runs share one.
@@ -111,6 +114,11 @@ impl LoadState {
             replay_ids: Mutex::new(BTreeMap::new()),
             started: Instant::now(),
             health,
+            churns: opts
+                .scenario
+                .transactions
+                .iter()
+                .any(|t| t.kind == Kind::Delete),
         }
     }
 
@@ -196,6 +204,8 @@ struct UserState {
     in_account: u32,
     refusals: u32,
     last: Option<Value>,
+    /// The user's profiles that exist in its account, oldest first (for update and delete).
+    live: std::collections::VecDeque<Value>,
     /// The endpoint's URL on this user's host, joined once: goose's `get_request_builder` would join and
     /// format it, and reqwest parse it again, on every request.
     endpoint: Option<reqwest::Url>,
@@ -214,12 +224,14 @@ enum Expected {
     Created,
     Replay(usize),
     Error(ErrorCode),
+    /// A describe's page, an update's or a delete's success.
+    Done,
 }
 
 /// Judges one answer with the contract core's judge; returns every rule it breaks.
 fn judge_answer(
     state: &LoadState,
-    expect: &Expected,
+    (op, expect): (contract::Operation, &Expected),
     (status, content_type, error_type): (u16, Option<&str>, Option<&str>),
     body: &[u8],
 ) -> Vec<&'static str> {
@@ -232,12 +244,13 @@ fn judge_answer(
             body,
             truncated: false,
             error_type,
+            op,
         },
         &[],
     );
     let mut rules: Vec<&'static str> = judged.breaches.iter().map(Breach::rule).collect();
     let want = match expect {
-        Expected::Created | Expected::Replay(_) => Expect::Success,
+        Expected::Created | Expected::Replay(_) | Expected::Done => Expect::Success,
         Expected::Error(code) => Expect::Error(*code),
     };
     if let Some(b) = judged.against(&state.table, want) {
@@ -275,19 +288,29 @@ async fn run_transaction(
             in_account: 0,
             refusals: 0,
             last: None,
+            live: std::collections::VecDeque::new(),
             endpoint,
             direct,
         });
     }
     let quota = state.scenario.quota;
-    let (account, body, expect) = {
+    let lifecycle = matches!(kind, Kind::Describe | Kind::Update | Kind::Delete);
+    let (kind, op, account, body, expect) = {
         let u = user.get_session_data_mut::<UserState>().expect("set above");
-        // Creates stay under the quota by moving to a fresh account before it is reached.
-        if kind != Kind::Quota && u.in_account + 1 >= quota {
+        // Creates stay under the quota by moving to a fresh account before it is reached (a user of
+        // the lifecycle deletes its oldest profile instead, and keeps its account).
+        let churns = state.churns;
+        if kind != Kind::Quota && u.in_account + 1 >= quota && !churns {
             u.rotation += 1;
             u.in_account = 0;
             u.last = None;
+            u.live.clear();
         }
+        let kind = match kind {
+            Kind::Create if churns && u.in_account + 1 >= quota => Kind::Delete,
+            Kind::Update | Kind::Delete if u.live.is_empty() => Kind::Create,
+            k => k,
+        };
         if kind == Kind::Quota && u.refusals >= 3 {
             u.rotation += 1;
             u.in_account = 0;
@@ -306,10 +329,50 @@ async fn run_transaction(
             Kind::Mismatch | Kind::Duplicate => u.last.clone(),
             _ => None,
         };
-        match (kind, last) {
+        let create = contract::Operation::Create;
+        let done = match kind {
+            Kind::Describe => Some((contract::Operation::Describe, json!({"maxResults": 20}))),
+            Kind::Update => {
+                let i = (u.rng.next_u64() % u.live.len().max(1) as u64) as usize;
+                u.live.get_mut(i).map(|p| {
+                    let mode = if p["connectionMode"] == "Public" {
+                        "Private"
+                    } else {
+                        "Public"
+                    };
+                    p["connectionMode"] = json!(mode);
+                    let body = json!({
+                        "connectorProfileName": p["connectorProfileName"],
+                        "connectionMode": mode,
+                        "connectorProfileConfig": p["connectorProfileConfig"],
+                    });
+                    (contract::Operation::Update, body)
+                })
+            }
+            Kind::Delete => u.live.pop_front().map(|p| {
+                u.in_account = u.in_account.saturating_sub(1);
+                if u.last
+                    .as_ref()
+                    .is_some_and(|l| l["connectorProfileName"] == p["connectorProfileName"])
+                {
+                    u.last = None;
+                }
+                let body = json!({"connectorProfileName": p["connectorProfileName"]});
+                (contract::Operation::Delete, body)
+            }),
+            _ => None,
+        };
+        let req = match (kind, last) {
+            _ if let Some((op, body)) = done => (
+                op,
+                account,
+                Bytes::from(serde_json::to_vec(&body).unwrap_or_default()),
+                Expected::Done,
+            ),
             (Kind::Replay, _) => {
                 let i = (u.rng.next_u64() % state.replay_pool.len() as u64) as usize;
                 (
+                    create,
                     state.replay_account.clone(),
                     state.replay_pool[i].1.clone(),
                     Expected::Replay(i),
@@ -318,6 +381,7 @@ async fn run_transaction(
             (Kind::Invalid, _) => {
                 let i = (u.rng.next_u64() % state.invalid_pool.len().max(1) as u64) as usize;
                 (
+                    create,
                     account,
                     state.invalid_pool.get(i).cloned().unwrap_or_default(),
                     Expected::Error(ErrorCode::ValidationError),
@@ -331,6 +395,7 @@ async fn run_transaction(
                 };
                 last["connectionMode"] = json!(mode);
                 (
+                    create,
                     account,
                     Bytes::from(serde_json::to_vec(&last).unwrap_or_default()),
                     Expected::Error(ErrorCode::IdempotentParameterMismatch),
@@ -339,6 +404,7 @@ async fn run_transaction(
             (Kind::Duplicate, Some(mut last)) => {
                 last["clientToken"] = json!(u.generator.token());
                 (
+                    create,
                     account,
                     Bytes::from(serde_json::to_vec(&last).unwrap_or_default()),
                     Expected::Error(ErrorCode::Conflict),
@@ -352,6 +418,7 @@ async fn run_transaction(
                     Expected::Error(ErrorCode::QuotaExceeded)
                 };
                 (
+                    create,
                     account,
                     Bytes::from(serde_json::to_vec(&b).unwrap_or_default()),
                     expect,
@@ -362,9 +429,10 @@ async fn run_transaction(
                 let b = fresh(u);
                 let body = Bytes::from(serde_json::to_vec(&b).unwrap_or_default());
                 u.last = Some(b);
-                (account, body, Expected::Created)
+                (create, account, body, Expected::Created)
             }
-        }
+        };
+        (kind, req.0, req.1, req.2, req.3)
     };
     let expected_status = match &expect {
         Expected::Error(code) => code.status(),
@@ -394,7 +462,7 @@ async fn run_transaction(
         let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
         judge_answer(
             &state,
-            &expect,
+            (op, &expect),
             (
                 status,
                 header(reqwest::header::CONTENT_TYPE.as_str()),
@@ -415,7 +483,12 @@ async fn run_transaction(
         .and_then(|u| u.direct.as_mut());
     let (outcome, mut goose) = match direct {
         Some(direct) => {
-            let outcome = match direct.post(headers, body).await {
+            let sent = if op == contract::Operation::Create {
+                direct.post(headers, body).await
+            } else {
+                direct.post_to(op.path(), headers, body).await
+            };
+            let outcome = match sent {
                 Ok(a) => Ok(judged(a.status, &a.headers, &a.body)),
                 Err(e) => verdict(e),
             };
@@ -425,6 +498,10 @@ async fn run_transaction(
             let endpoint = user
                 .get_session_data::<UserState>()
                 .and_then(|u| u.endpoint.clone());
+            let endpoint = match op {
+                contract::Operation::Create => endpoint,
+                other => user.base_url.join(other.path()).ok(),
+            };
             let builder = match endpoint {
                 Some(url) => user.client.post(url),
                 None => user.get_request_builder(&GooseMethod::Post, contract::ENDPOINT)?,
@@ -464,7 +541,13 @@ async fn run_transaction(
             (true, Kind::Quota) if expected_status == 200 => u.in_account += 1,
             (true, Kind::Quota) => u.refusals += 1,
             (true, Kind::Create | Kind::Mismatch | Kind::Duplicate) if expected_status == 200 => {
-                u.in_account += 1
+                u.in_account += 1;
+                // Only a profile that was created is updated or deleted later.
+                if (lifecycle || state.churns)
+                    && let Some(last) = &u.last
+                {
+                    u.live.push_back(last.clone());
+                }
             }
             _ => {}
         }

@@ -4,7 +4,7 @@ use super::decide::StubRequest;
 use super::state::Stub;
 use crate::contract;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -40,19 +40,40 @@ pub async fn respond(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let (bytes, truncated) = if declared.is_some_and(|n| n > max as u64) {
+        drain(body, max).await;
         (Bytes::new(), true)
     } else {
-        match Limited::new(body, max).collect().await {
-            Ok(collected) => (collected.to_bytes(), false),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => (Bytes::new(), true),
-            // The client broke off mid-body: answer as for an empty body (it will not read it anyway).
-            Err(_) => (Bytes::new(), false),
+        let mut body = body;
+        let mut read = bytes::BytesMut::new();
+        let mut over = false;
+        // Read up to the limit; past it, keep reading (and dropping) a bounded amount more, so the
+        // 413 reaches a client that is still sending instead of being lost to a reset.
+        loop {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        if read.len() + data.len() > max {
+                            over = true;
+                            break;
+                        }
+                        read.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(_)) => break,
+                None => break,
+            }
+        }
+        if over {
+            drain(body, max).await;
+            (Bytes::new(), true)
+        } else {
+            (read.freeze(), false)
         }
     };
     let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let sreq = StubRequest {
         method: parts.method.as_str(),
-        path: parts.uri.path(),
+        path: parts.uri.path_and_query().map_or("/", |p| p.as_str()),
         content_type: header(hyper::header::CONTENT_TYPE.as_str()),
         account: header(contract::ACCOUNT_HEADER),
         account_present: parts.headers.contains_key(contract::ACCOUNT_HEADER),
@@ -87,6 +108,25 @@ pub async fn respond(
     Ok(builder
         .body(Full::new(out.body))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new()))))
+}
+
+/// Reads and drops what is left of an over-long body, up to four times the limit and for at most a
+/// second: a server that closes a connection with unread data makes the kernel reset it, and the
+/// client, still sending, then loses the 413 (across a network; on loopback it usually arrives).
+async fn drain(mut body: Incoming, max: usize) {
+    let budget = max.saturating_mul(4).max(1024 * 1024);
+    let mut seen = 0usize;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                seen += data.len();
+                if seen > budget {
+                    break;
+                }
+            }
+        }
+    })
+    .await;
 }
 
 /// Serves `stub` on `listener` until `shutdown` fires.

@@ -128,11 +128,35 @@ pub enum Fault {
     RacyMismatch,
     /// `""` is refused in optional config members (the behaviour before the contract changed).
     EmptyStringsRefused,
+    /// A delete frees the name but not the quota slot.
+    DeleteKeepsSlot,
+    /// Describe's details lack `connectorProfileProperties` (Terraform's provider crashes on them).
+    DescribeDropsProperties,
+    /// Describe's details show the credentials sent.
+    DescribeShowsCredentials,
+    /// Each page of a describe starts one profile after the previous page's last: a walk skips one per page.
+    PageSkipsProfile,
+    /// An update moves the profile's `createdAt` to now.
+    UpdateMovesCreatedAt,
+    /// Describe ignores its `connectorType` filter.
+    DescribeIgnoresTypeFilter,
+    /// Update ignores `clientToken`: a replay applies again, other parameters are applied too.
+    UpdateIgnoresToken,
+    /// An update of a name the account does not have is 400 `VALIDATION_ERROR`, not 404.
+    UpdateMissingIs400,
+    /// A delete of a name the account does not have succeeds (a "delete is idempotent" shortcut).
+    DeleteMissingSucceeds,
+    /// A delete forgets the create tokens of its profile: a replay creates it again.
+    DeleteForgetsTokens,
+    /// Routes on the whole request target: the endpoint with a query string is 404.
+    QueryStringNotFound,
+    /// A describe page that ends exactly at the last profile still carries a `nextToken`.
+    TokenOnLastPage,
 }
 
 impl Fault {
     /// Every fault, in declaration order.
-    pub const ALL: [Fault; 56] = [
+    pub const ALL: [Fault; 68] = [
         Fault::IgnoreToken,
         Fault::NewIdOnReplay,
         Fault::AcceptMismatch,
@@ -189,6 +213,18 @@ impl Fault {
         Fault::QuotaSkipsTokenCreates,
         Fault::RacyMismatch,
         Fault::EmptyStringsRefused,
+        Fault::DeleteKeepsSlot,
+        Fault::DescribeDropsProperties,
+        Fault::DescribeShowsCredentials,
+        Fault::PageSkipsProfile,
+        Fault::UpdateMovesCreatedAt,
+        Fault::DescribeIgnoresTypeFilter,
+        Fault::UpdateIgnoresToken,
+        Fault::UpdateMissingIs400,
+        Fault::DeleteMissingSucceeds,
+        Fault::DeleteForgetsTokens,
+        Fault::QueryStringNotFound,
+        Fault::TokenOnLastPage,
     ];
 
     /// The fault's name on the command line and in the README (`racy-token`).
@@ -250,6 +286,18 @@ impl Fault {
             Fault::QuotaSkipsTokenCreates => "quota-skips-token-creates",
             Fault::RacyMismatch => "racy-mismatch",
             Fault::EmptyStringsRefused => "empty-strings-refused",
+            Fault::DeleteKeepsSlot => "delete-keeps-slot",
+            Fault::DescribeDropsProperties => "describe-drops-properties",
+            Fault::DescribeShowsCredentials => "describe-shows-credentials",
+            Fault::PageSkipsProfile => "page-skips-profile",
+            Fault::UpdateMovesCreatedAt => "update-moves-created-at",
+            Fault::DescribeIgnoresTypeFilter => "describe-ignores-type-filter",
+            Fault::UpdateIgnoresToken => "update-ignores-token",
+            Fault::UpdateMissingIs400 => "update-missing-is400",
+            Fault::DeleteMissingSucceeds => "delete-missing-succeeds",
+            Fault::DeleteForgetsTokens => "delete-forgets-tokens",
+            Fault::QueryStringNotFound => "query-string-not-found",
+            Fault::TokenOnLastPage => "token-on-last-page",
         }
     }
 }

@@ -3,10 +3,13 @@
 
 mod admin;
 mod clock;
+mod create;
 mod decide;
 mod fast;
 mod fault;
 mod faulty;
+pub mod machine;
+mod ops;
 mod render;
 mod state;
 mod wiremock;

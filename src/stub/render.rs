@@ -3,7 +3,8 @@
 
 use super::decide::StubResponse;
 use super::fault::Fault;
-use super::state::{Profile, Stub};
+use super::machine::{Answered, StoredProfile};
+use super::state::Stub;
 use crate::contract::{Created, Dialect, ErrorCode, ErrorEnvelope, SuccessEnvelope, aws_exception};
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -106,7 +107,7 @@ impl Stub {
     }
 
     /// `arn:aws:appflow:REGION:ACCOUNT:connectorprofile/NAME`.
-    fn arn(&self, account: u64, name: &str) -> String {
+    pub(super) fn arn(&self, account: u64, name: &str) -> String {
         use std::fmt::Write;
         let mut arn = String::with_capacity(48 + self.config.region.len() + name.len());
         arn.push_str("arn:aws:appflow:");
@@ -116,7 +117,8 @@ impl Stub {
         arn
     }
 
-    pub(super) fn success(&self, account: u64, p: &Profile, echo: Option<&Value>) -> StubResponse {
+    /// A create's (or a replay's) success: the profile it answers for.
+    pub(super) fn success(&self, account: u64, p: &Answered, echo: Option<&Value>) -> StubResponse {
         if self.config.dialect == Dialect::Aws {
             let mut body = json!({ "connectorProfileArn": self.arn(account, &p.name) });
             if let Some(creds) = echo {
@@ -158,6 +160,78 @@ impl Stub {
         if let Some(creds) = echo {
             body["data"]["connectorProfileCredentials"] = creds.clone();
         }
+        self.respond(200, serde_json::to_vec(&body).unwrap_or_default())
+    }
+}
+
+impl Stub {
+    /// An update's success: the envelope's `data` names the profile (`id`, `created_at`, ARN); the
+    /// AWS dialect answers `{"connectorProfileArn"}`.
+    pub(super) fn updated(&self, account: u64, p: &Answered) -> StubResponse {
+        self.success(account, p, None)
+    }
+
+    /// A delete's success: the envelope's `data` names the profile it removed; AWS answers `{}`.
+    pub(super) fn deleted(&self, account: u64, p: &Answered) -> StubResponse {
+        if self.config.dialect == Dialect::Aws {
+            return self.respond(200, b"{}".to_vec());
+        }
+        self.success(account, p, None)
+    }
+
+    /// One profile as a describe shows it: what was created and last updated, never its credentials.
+    pub(super) fn detail(&self, account: u64, p: &StoredProfile) -> Value {
+        let aws = self.config.dialect == Dialect::Aws;
+        let time = |t: DateTime<Utc>| {
+            if aws {
+                // Epoch seconds, as the AWS SDKs read timestamps of this protocol.
+                json!(t.timestamp_millis() as f64 / 1000.0)
+            } else {
+                json!(format_time(t))
+            }
+        };
+        let ty = p.connector_type();
+        let properties: Value = serde_json::from_str(&p.properties).unwrap_or_else(|_| json!({}));
+        let mut d = json!({
+            "connectorProfileArn": self.arn(account, &p.name),
+            "connectorProfileName": &*p.name,
+            "connectorType": ty,
+            "connectionMode": if p.private { "Private" } else { "Public" },
+            "credentialsArn": format!(
+                "arn:aws:secretsmanager:{}:{account:012}:secret:appflow!{account:012}-{}-{:08x}",
+                self.config.region,
+                p.name,
+                (p.id >> 96) as u32
+            ),
+            // Under the connector's model key (as sent, `{}` when nothing was), `{}` for a type
+            // without properties: Terraform's provider reads the key and crashes without the member.
+            "connectorProfileProperties": match crate::contract::connector_key(ty) {
+                Some(key) => json!({ key: properties }),
+                None => json!({}),
+            },
+            "createdAt": time(p.created_at),
+            "lastUpdatedAt": time(p.updated_at),
+        });
+        if let Some(label) = &p.label {
+            d["connectorLabel"] = json!(&**label);
+        }
+        if !aws {
+            d["id"] = json!(format_id(p.id));
+            d["created_at"] = json!(format_time(p.created_at));
+        }
+        d
+    }
+
+    /// A describe's page: the details and, when more follow, the next page's token.
+    pub(super) fn page(&self, details: Vec<Value>, next: Option<String>) -> StubResponse {
+        let mut page = json!({ "connectorProfileDetails": details });
+        if let Some(t) = next {
+            page["nextToken"] = json!(t);
+        }
+        let body = match self.config.dialect {
+            Dialect::Aws => page,
+            Dialect::Envelope => json!({ "success": true, "data": page }),
+        };
         self.respond(200, serde_json::to_vec(&body).unwrap_or_default())
     }
 }

@@ -4,7 +4,7 @@
 
 use super::clock::{Clock, SystemClock};
 use super::fault::{Faults, RaceWindow};
-use crate::contract::{self, Fingerprint};
+use crate::contract;
 use chrono::{DateTime, Utc};
 use parking_lot::{Mutex, RwLock};
 use std::collections::VecDeque;
@@ -50,43 +50,14 @@ impl Default for StubConfig {
 pub(super) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub(super) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
-/// One stored profile.
-#[derive(Debug, Clone)]
-pub(super) struct Profile {
-    pub(super) id: u128,
-    pub(super) name: Arc<str>,
-    pub(super) created_at: DateTime<Utc>,
-}
-
-/// A bound token: the parameters' fingerprint and the profile it created (none only under
-/// `Fault::FailedBindsToken`, which binds a token that created nothing).
-#[derive(Debug)]
-pub(super) struct TokenEntry {
-    pub(super) fingerprint: Fingerprint,
-    pub(super) profile: Option<usize>,
-    pub(super) expires_at: DateTime<Utc>,
-}
-
-/// One account's profiles, names and tokens.
-#[derive(Debug, Default)]
-pub(super) struct Account {
-    pub(super) quota: Option<u32>,
-    pub(super) profiles: Vec<Profile>,
-    pub(super) names: HashSet<Arc<str>>,
-    /// Keyed by the token; the same allocation is shared with the shard's expiry queue.
-    pub(super) tokens: HashMap<Arc<str>, TokenEntry>,
-    /// Refused requests counted against the quota (only under `Fault::RefusalsUseQuota`).
-    pub(super) refused: u32,
-    /// Profiles not counted against the quota (only under `Fault::QuotaSkipsTokenCreates`).
-    pub(super) uncounted: u32,
-}
+pub(super) use super::machine::{Account, Namespace};
 
 /// The accounts whose ids hash to one shard, behind one lock.
 #[derive(Debug, Default)]
 pub(super) struct Shard {
     pub(super) accounts: HashMap<u64, Account>,
     /// Token bindings in the order they expire (the TTL is one for all), for purging.
-    expiry: VecDeque<(DateTime<Utc>, u64, Arc<str>)>,
+    expiry: VecDeque<(DateTime<Utc>, u64, Namespace, Arc<str>)>,
     /// When the first binding in `expiry` expires, kept beside the lock: most requests purge nothing,
     /// and reading the queue's front to learn that was a cache miss each.
     next_expiry: Option<DateTime<Utc>>,
@@ -94,9 +65,15 @@ pub(super) struct Shard {
 
 impl Shard {
     /// Queues a binding for purging (it expires no earlier than any queued before it).
-    pub(super) fn expire_later(&mut self, at: DateTime<Utc>, account: u64, token: Arc<str>) {
+    pub(super) fn expire_later(
+        &mut self,
+        at: DateTime<Utc>,
+        account: u64,
+        ns: Namespace,
+        token: Arc<str>,
+    ) {
         self.next_expiry.get_or_insert(at);
-        self.expiry.push_back((at, account, token));
+        self.expiry.push_back((at, account, ns, token));
     }
 
     /// Whether a binding has expired by `now` and waits to be purged.
@@ -110,21 +87,24 @@ impl Shard {
             return;
         }
         self.purge_queue(now);
-        self.next_expiry = self.expiry.front().map(|(at, _, _)| *at);
+        self.next_expiry = self.expiry.front().map(|(at, _, _, _)| *at);
     }
 
     fn purge_queue(&mut self, now: DateTime<Utc>) {
-        while let Some((at, _, _)) = self.expiry.front() {
+        while let Some((at, _, _, _)) = self.expiry.front() {
             if *at > now {
                 break;
             }
-            let Some((at, account, token)) = self.expiry.pop_front() else {
+            let Some((at, account, ns, token)) = self.expiry.pop_front() else {
                 break;
             };
             if let Some(acc) = self.accounts.get_mut(&account)
-                && acc.tokens.get(&token).is_some_and(|e| e.expires_at == at)
+                && acc
+                    .tokens_of(ns)
+                    .get(&token)
+                    .is_some_and(|e| e.expires_at == at)
             {
-                acc.tokens.remove(&token);
+                acc.tokens_of_mut(ns).remove(&token);
             }
         }
     }
@@ -171,6 +151,10 @@ pub struct Stub {
     pub(super) window: RaceWindow,
     /// Requests answered on the endpoint (any outcome).
     pub(super) served: std::sync::atomic::AtomicU64,
+    /// The key of describe's page tokens (random per stub: a token is its own).
+    pub(super) token_secret: u64,
+    /// Only with `Fault::DescribeShowsCredentials`: the credentials sent, by account and name.
+    pub(super) kept_credentials: Mutex<std::collections::HashMap<(u64, String), serde_json::Value>>,
 }
 
 /// Many small shards: a table's growth copies the whole table under its shard's lock, so the size of
@@ -198,6 +182,8 @@ impl Stub {
             faulty_validator,
             window: RaceWindow::default(),
             served: std::sync::atomic::AtomicU64::new(0),
+            token_secret: rand::random(),
+            kept_credentials: Mutex::default(),
         }
     }
 
@@ -249,7 +235,7 @@ impl Stub {
             .get(&account)
             .map(|a| {
                 a.profiles
-                    .iter()
+                    .values()
                     .map(|p| ListedProfile {
                         id: super::render::format_id(p.id),
                         name: p.name.to_string(),
@@ -277,7 +263,7 @@ impl Stub {
             shard.purge(now);
             stats.accounts += shard.accounts.len();
             for a in shard.accounts.values() {
-                stats.tokens += a.tokens.len();
+                stats.tokens += a.tokens.len() + a.update_tokens.len();
                 stats.profiles += a.profiles.len();
             }
         }

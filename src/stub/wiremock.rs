@@ -23,10 +23,13 @@ impl ContractResponder {
 impl Respond for ContractResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
-        let path = request.url.path();
+        let path = match request.url.query() {
+            Some(q) => format!("{}?{q}", request.url.path()),
+            None => request.url.path().to_owned(),
+        };
         let req = StubRequest {
             method: request.method.as_str(),
-            path,
+            path: &path,
             content_type: header("content-type"),
             account: header(contract::ACCOUNT_HEADER),
             account_present: request.headers.contains_key(contract::ACCOUNT_HEADER),
@@ -49,7 +52,8 @@ impl Respond for ContractResponder {
     }
 }
 
-/// Mounts the whole contract on `server`: the endpoint, the admin routes, and (at the lowest priority,
+/// Mounts the whole contract on `server`: the four operations' paths (create, describe, update,
+/// delete), the admin routes, and (at the lowest priority,
 /// so the caller's own mocks keep winning) 404/405 envelopes for everything else.
 ///
 /// ```
@@ -77,11 +81,13 @@ impl Respond for ContractResponder {
 /// ```
 pub async fn mount_contract(server: &MockServer, stub: Arc<Stub>) {
     let responder = ContractResponder::new(stub);
-    Mock::given(path(contract::ENDPOINT))
-        .respond_with(responder.clone())
-        .named("create-connector-profile contract")
-        .mount(server)
-        .await;
+    for op in contract::Operation::ALL {
+        Mock::given(path(op.path()))
+            .respond_with(responder.clone())
+            .named(format!("{} contract", op.path().trim_start_matches('/')))
+            .mount(server)
+            .await;
+    }
     Mock::given(path_regex("^/__admin/"))
         .respond_with(responder.clone())
         .named("create-connector-profile stub admin")

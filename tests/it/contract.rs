@@ -36,12 +36,31 @@ fn pinned_model() -> Value {
 #[test]
 #[ignore = "needs the AppFlow model of the pinned botocore: APPFLOW_MODEL=$(bash schemas/appflow-model.sh) cargo test --test it -- --ignored committed_request_schema (.ci/run does)"]
 fn committed_request_schema_equals_the_generators_output() {
-    let generated = contract::codegen::generate_request_schema(&pinned_model()).unwrap();
+    use appflow_harness::contract::Operation;
+    let model = pinned_model();
+    let generated = contract::codegen::generate_request_schema(&model).unwrap();
     assert_eq!(
         &generated,
         SchemaKind::Request.value(),
         "schemas/create-connector-profile.request.schema.json is stale: run `cargo run -- schema generate \"$(bash schemas/appflow-model.sh)\" > schemas/create-connector-profile.request.schema.json`"
     );
+    // The rest of the lifecycle's request schemas, from the same model.
+    for (op, kind, flag) in [
+        (Operation::Describe, SchemaKind::DescribeRequest, "describe"),
+        (Operation::Update, SchemaKind::UpdateRequest, "update"),
+        (Operation::Delete, SchemaKind::DeleteRequest, "delete"),
+    ] {
+        let generated = contract::codegen::generate_operation_schema(&model, op).unwrap();
+        let file = format!(
+            "schemas/{}.request.schema.json",
+            op.path().trim_start_matches('/')
+        );
+        assert_eq!(
+            &generated,
+            kind.value(),
+            "{file} is stale: run `cargo run -- schema generate \"$(bash schemas/appflow-model.sh)\" --operation {flag} > {file}`"
+        );
+    }
 }
 
 #[test]

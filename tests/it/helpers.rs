@@ -46,6 +46,19 @@ impl Server {
         .await
     }
 
+    /// POSTs `body` as JSON to `path` (another operation's) in `account`.
+    pub async fn call(&self, path: &str, account: &str, body: &Value) -> Reply {
+        let resp = self
+            .client
+            .post(self.url(path))
+            .header("x-account-id", account)
+            .json(body)
+            .send()
+            .await
+            .expect("request goes through");
+        Reply::read(resp).await
+    }
+
     /// POSTs raw bytes to the endpoint.
     pub async fn send(&self, account: &str, content_type: &str, body: Vec<u8>) -> Reply {
         let resp = self

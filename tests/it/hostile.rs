@@ -146,6 +146,43 @@ pub async fn spawn_jittery_correct(stub: std::sync::Arc<appflow_harness::Stub>) 
     format!("http://{addr}")
 }
 
+/// A correct service of `CreateConnectorProfile` alone (the stub), without the rest of the
+/// lifecycle: describe, update and delete answer 404 `NOT_FOUND`, as any other path does.
+pub async fn spawn_create_only(stub: std::sync::Arc<appflow_harness::Stub>) -> String {
+    use http_body_util::Full;
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let stub = stub.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let stub = stub.clone();
+                    async move {
+                        if req.uri().path() == "/create-connector-profile"
+                            || req.uri().path() == "/"
+                        {
+                            return appflow_harness::stub::respond(stub, req).await;
+                        }
+                        let body = r#"{"success":false,"error":{"code":"NOT_FOUND","message":"no such path"}}"#;
+                        Ok(hyper::Response::builder()
+                            .status(404)
+                            .header("content-type", "application/json")
+                            .body(Full::new(hyper::body::Bytes::from_static(body.as_bytes())))
+                            .unwrap())
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(sock), svc)
+                    .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
 /// A correct service (the stub) that answers its first `answers` requests and then accepts
 /// connections and reads requests but never answers again: a service that hung mid-run. It lives
 /// until the test's runtime ends.

@@ -240,7 +240,15 @@ async fn race_snapshots_do_not_depend_on_the_order_answers_arrive_in() {
         .await
         .unwrap();
         assert_eq!(out.status.code(), Some(0));
-        assert_eq!(pending(dir.path()), Vec::<std::path::PathBuf>::new());
+        let changed: Vec<String> = pending(dir.path())
+            .iter()
+            .map(|p| {
+                let now = std::fs::read_to_string(p).unwrap();
+                let was = std::fs::read_to_string(p.with_extension("")).unwrap_or_default();
+                format!("{}:\n--- accepted\n{was}\n+++ now\n{now}", p.display())
+            })
+            .collect();
+        assert!(changed.is_empty(), "{}", changed.join("\n"));
     }
 }
 

@@ -130,7 +130,7 @@ async fn answers_every_error_row_with_its_code_and_status(engine: Engine) {
         .await
         .expect(401, Some("UNAUTHORIZED"));
     assert_eq!(s.count(&acct).await, 1);
-    assert_eq!(ErrorCode::ALL.len(), 11);
+    assert_eq!(ErrorCode::ALL.len(), 12);
 }
 
 async fn replay_returns_the_identical_envelope_and_creates_nothing(engine: Engine) {

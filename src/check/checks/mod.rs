@@ -8,6 +8,7 @@ mod exact;
 mod http;
 mod idempotency;
 mod json;
+mod lifecycle;
 mod mismatch;
 mod order;
 mod race;
@@ -443,6 +444,51 @@ pub fn catalogue() -> Vec<CheckDef> {
             "race.near-quota",
             "Concurrent creates near the quota never push the account past it",
             race::near_quota
+        ),
+        check!(
+            "lifecycle.describe-details",
+            "Describe shows each profile as created (ARN, type, label, mode, properties under the model key, times), oldest first, never its credentials",
+            lifecycle::describe_details
+        ),
+        check!(
+            "lifecycle.describe-filters",
+            "Describe filters by names (exactly), type and label; an empty name list is no filter",
+            lifecycle::describe_filters
+        ),
+        check!(
+            "lifecycle.describe-pages",
+            "Pages hold at most maxResults; a walk shows every profile once, deletes between pages shift nothing; other tokens are 400",
+            lifecycle::describe_pages
+        ),
+        check!(
+            "lifecycle.update-replaces",
+            "An update replaces mode and config, keeps ARN, id, type, label and createdAt, moves lastUpdatedAt; another type's config is 400",
+            lifecycle::update_replaces
+        ),
+        check!(
+            "lifecycle.update-idempotency",
+            "An update's token replays its first answer (even after a delete); other parameters are the mismatch",
+            lifecycle::update_idempotency
+        ),
+        check!(
+            "lifecycle.update-missing",
+            "An update of a name the account does not have is 404 RESOURCE_NOT_FOUND, after validation",
+            lifecycle::update_missing
+        ),
+        check!(
+            "lifecycle.delete-frees",
+            "A delete frees the name and the place of the quota at once",
+            lifecycle::delete_frees
+        ),
+        check!(
+            "lifecycle.delete-missing",
+            "A deleted profile is gone from describe, and a second delete is 404 RESOURCE_NOT_FOUND",
+            lifecycle::delete_missing
+        ),
+        check!(
+            "lifecycle.create-token-after-delete",
+            "A create's replay after its profile was deleted answers the first success and creates nothing; a new token creates anew",
+            lifecycle::create_token_after_delete
         ),
         check!(
             "secrets.not-echoed",

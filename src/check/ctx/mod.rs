@@ -2,6 +2,7 @@
 //! assertions that turn each exchange into findings (data, never errors). How a check plans its
 //! accounts, counts profiles and records coverage is in `plan`.
 
+mod lifecycle;
 mod plan;
 
 pub use plan::Spread;
@@ -35,6 +36,10 @@ pub struct Settings {
     pub rules: Arc<std::sync::OnceLock<super::coverage::RuleSet>>,
     /// Answered cases per rule over the whole run: refused, accepted.
     pub coverage: Arc<Mutex<std::collections::BTreeMap<String, [u64; 2]>>>,
+    /// Whether the target has the lifecycle operations (asked once, by the first check that needs it).
+    pub lifecycle: Arc<tokio::sync::OnceCell<bool>>,
+    /// The profiles the run created, for the clean-up at its end.
+    pub created: Arc<Mutex<Vec<Created>>>,
 }
 
 impl Settings {
@@ -60,6 +65,10 @@ pub(crate) struct Finished {
     pub runs: Option<(u32, u32)>,
     pub exchanges: Vec<Exchange>,
 }
+
+/// A profile the run created: the account header it was sent with (none: the default account) and
+/// its name.
+pub type Created = (Option<String>, String);
 
 /// A check gave up after recording why (a failed expectation that later steps depend on).
 #[derive(Debug)]
@@ -352,7 +361,7 @@ impl Ctx {
         let r = ex.result.as_ref().ok()?;
         Some(judge::judge(
             &self.cfg.errors,
-            &r.answer(),
+            &r.answer(ex.sent.op()),
             &ex.sent.secrets,
         ))
     }
@@ -379,6 +388,9 @@ impl Ctx {
                     judge::Shape::Success { .. } => Direction::Accepted,
                     _ => Direction::Refused,
                 };
+                if judged.is_created() {
+                    self.remember(ex);
+                }
                 self.cover("doc:envelope.json", dir);
                 self.cover("doc:envelope.details", dir);
                 if !ex.sent.secrets.is_empty() {

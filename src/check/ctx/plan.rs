@@ -7,7 +7,7 @@ use crate::contract::{self, ErrorCode};
 use crate::http::Exchange;
 use futures::StreamExt;
 use parking_lot::Mutex;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -158,8 +158,9 @@ impl Ctx {
         Ok(())
     }
 
-    /// How many profiles `account` holds: from the admin listing when there is one, otherwise proven
-    /// from the endpoint alone by creating profiles until the quota refuses (this fills the account).
+    /// How many profiles `account` holds: from the admin listing when there is one, else by
+    /// describing the account when the target has the lifecycle, otherwise proven from the endpoint
+    /// alone by creating profiles until the quota refuses (this fills the account).
     pub async fn count_profiles(&self, account: &str) -> Result<u32, Stop> {
         if self.target.admin().is_some() {
             return match self
@@ -177,6 +178,11 @@ impl Ctx {
                     Err(Stop)
                 }
             };
+        }
+        if self.has_lifecycle().await {
+            // Counted by describing the account: nothing has to be filled.
+            let all = self.walk(account, &json!({}), &[100], &[]).await?;
+            return Ok(all.len() as u32);
         }
         let quota = self.cfg.quota;
         let mut created = 0u32;

@@ -168,9 +168,22 @@ pub struct Report {
     pub summary: Summary,
     /// Every selected check, in catalogue order.
     pub checks: Vec<CheckResult>,
+    /// What the run deleted at its end of what it created (against a service with the lifecycle,
+    /// unless `--keep`); `None` when it deleted nothing.
+    pub cleaned_up: Option<CleanUp>,
     /// How much of the contract the run covered: every rule, and the answered cases that tested it
     /// each way.
     pub coverage: super::coverage::Coverage,
+}
+
+/// The clean-up at the end of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CleanUp {
+    /// Profiles the run created and deleted (or found gone already).
+    pub deleted: u64,
+    /// Deletes that failed or got no answer: those profiles are left.
+    pub failed: u64,
 }
 
 impl Report {

@@ -85,6 +85,12 @@ pub fn summary(report: &Report, colour: bool) -> String {
         cov.uncovered,
         if cov.uncovered > 0 { "; see --coverage" } else { "" },
     ));
+    if let Some(c) = &report.cleaned_up {
+        out.push_str(&format!(
+            "cleaned up: deleted the {} profiles the run created ({} could not be; --keep leaves them)\n",
+            c.deleted, c.failed
+        ));
+    }
     if let Some(reason) = &report.stopped {
         out.push_str(&format!("stopped early: {reason}\n"));
     }

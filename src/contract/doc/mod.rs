@@ -273,6 +273,36 @@ fn has_duplicate_keys(members: &[(&str, u32)]) -> bool {
     }
 }
 
+/// Any JSON representation's node as a `serde_json::Value` (the stub keeps a profile's properties
+/// as text, whichever representation read the request).
+pub fn to_value<'a, F: jsonschema::json::Json>(node: &F::Node<'a>) -> serde_json::Value {
+    use jsonschema::JsonType;
+    use jsonschema::json::{Array, JsonNumber, Node, Object};
+    use serde_json::Value;
+    match node.json_type() {
+        JsonType::Null => Value::Null,
+        JsonType::Boolean => Value::Bool(node.as_boolean() == Some(true)),
+        JsonType::Number | JsonType::Integer => node
+            .as_number()
+            .map_or(Value::Null, |n| Value::Number(n.to_number().into_owned())),
+        JsonType::String => Value::String(node.as_string().unwrap_or_default().to_string()),
+        JsonType::Array => Value::Array(
+            node.as_array()
+                .map(|a| a.elements().map(|e| to_value::<F>(&e)).collect())
+                .unwrap_or_default(),
+        ),
+        JsonType::Object => Value::Object(
+            node.as_object()
+                .map(|o| {
+                    o.members()
+                        .map(|(k, v)| (k.as_ref().to_owned(), to_value::<F>(&v)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

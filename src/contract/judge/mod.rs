@@ -30,6 +30,8 @@ pub struct Answer<'a> {
     pub truncated: bool,
     /// The `x-amzn-errortype` header, if any (read in the AWS dialect).
     pub error_type: Option<&'a str>,
+    /// The operation it answers (a describe's success is a page, a delete's in AWS `{}`).
+    pub op: super::Operation,
 }
 
 /// What an answer is, read from its envelope.
@@ -65,6 +67,8 @@ pub enum Expect {
 pub struct Judgement {
     /// The status.
     pub status: u16,
+    /// The operation it answers.
+    pub op: super::Operation,
     /// What the answer is.
     pub shape: Shape,
     /// Every envelope rule it breaks (whatever was expected).
@@ -72,9 +76,23 @@ pub struct Judgement {
 }
 
 impl Judgement {
-    /// Whether it is a 200 success with an id.
+    /// Whether it is a 200 success with an id (a create's or an update's: the profile it names).
     pub fn is_created(&self) -> bool {
         self.status == 200 && matches!(&self.shape, Shape::Success { id: Some(_) })
+    }
+
+    /// Whether it is the 200 success its operation answers: one naming the profile, a describe's
+    /// page, or (a delete in the AWS dialect) an empty object.
+    pub fn is_success(&self) -> bool {
+        self.status == 200
+            && match &self.shape {
+                Shape::Success { id } => {
+                    id.is_some()
+                        || self.op == super::Operation::Describe
+                        || self.op == super::Operation::Delete
+                }
+                _ => false,
+            }
     }
 
     /// The contract code of an error answer.
@@ -98,7 +116,7 @@ impl Judgement {
     /// The breach when this is not the answer `expect` names (`None` when it is).
     pub fn against(&self, table: &ErrorTable, expect: Expect) -> Option<Breach> {
         let (ok, expected) = match expect {
-            Expect::Success => (self.is_created(), "200 success".to_owned()),
+            Expect::Success => (self.is_success(), "200 success".to_owned()),
             Expect::Error(code) => {
                 let e = table.expected(code);
                 let ok = self.status == e.status
@@ -170,6 +188,7 @@ pub fn judge(table: &ErrorTable, answer: &Answer<'_>, secrets: &[String]) -> Jud
     }
     Judgement {
         status: answer.status,
+        op: answer.op,
         shape,
         breaches,
     }
@@ -187,6 +206,7 @@ mod tests {
             body: body.as_bytes(),
             truncated: false,
             error_type: None,
+            op: crate::contract::Operation::Create,
         }
     }
 

@@ -2,6 +2,7 @@
 //! the breaches of the framing found on the way.
 
 use super::{Answer, Breach, Shape};
+use crate::contract::Operation;
 use crate::contract::doc::Doc;
 use crate::contract::errors::ErrorTable;
 use crate::contract::schema::SchemaKind;
@@ -31,6 +32,15 @@ pub(super) fn aws(table: &ErrorTable, answer: &Answer<'_>, breaches: &mut Vec<Br
         return Shape::NotAnEnvelope;
     };
     if (200..300).contains(&answer.status) {
+        match answer.op {
+            // A page, and a delete's `{}`: no ARN to read.
+            Operation::Describe => {
+                page_breach(&v, breaches);
+                return Shape::Success { id: None };
+            }
+            Operation::Delete => return Shape::Success { id: None },
+            Operation::Create | Operation::Update => {}
+        }
         let arn = v.get("connectorProfileArn").and_then(Value::as_str);
         if !arn.is_some_and(is_connector_profile_arn) {
             breaches.push(Breach::Schema {
@@ -81,12 +91,43 @@ pub(super) fn aws(table: &ErrorTable, answer: &Answer<'_>, breaches: &mut Vec<Br
     }
 }
 
+/// A describe page's breaches of its schema.
+fn page_breach(page: &Value, breaches: &mut Vec<Breach>) {
+    let reasons: Vec<String> = validate_against(SchemaKind::DescribePage, page)
+        .into_iter()
+        .map(|x| x.to_string())
+        .collect();
+    if !reasons.is_empty() {
+        breaches.push(Breach::Schema {
+            kind: SchemaKind::DescribePage,
+            reasons,
+        });
+    }
+}
+
 /// Reads the envelope (in place when it can) and records the schema's and the flag's breaches.
 pub(super) fn envelope(
     table: &ErrorTable,
     answer: &Answer<'_>,
     breaches: &mut Vec<Breach>,
 ) -> Shape {
+    if answer.op == Operation::Describe {
+        // A describe's success holds a page, not a profile: read it as a value.
+        if let Some(v) = (!answer.truncated)
+            .then(|| serde_json::from_slice::<Value>(answer.body).ok())
+            .flatten()
+            && v.get("success") == Some(&Value::Bool(true))
+        {
+            if v.get("error").is_some() {
+                breaches.push(Breach::Schema {
+                    kind: SchemaKind::Success,
+                    reasons: vec!["(root): a success envelope must not carry error".into()],
+                });
+            }
+            page_breach(&v["data"], breaches);
+            return Shape::Success { id: None };
+        }
+    }
     if !answer.truncated
         && let Some(doc) = Doc::parse(answer.body)
     {

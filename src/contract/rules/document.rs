@@ -196,6 +196,50 @@ pub const DOCUMENT_RULES: &[(&str, &str)] = &[
         "quota.concurrent",
         "concurrent creates near the quota never push the account past it",
     ),
+    (
+        "lifecycle.describe-filters",
+        "a describe lists the caller's account only, oldest first, filtered by names (exactly), type and label",
+    ),
+    (
+        "lifecycle.describe-pages",
+        "a page holds at most maxResults profiles and carries nextToken exactly when more follow; a walk shows every profile exactly once",
+    ),
+    (
+        "lifecycle.describe-next-token",
+        "nextToken is opaque: any value a page of the same query did not return is 400",
+    ),
+    (
+        "lifecycle.describe-details",
+        "each detail shows what was created and last updated (properties under the model key, the ARN as created), never the credentials",
+    ),
+    (
+        "lifecycle.update-replaces",
+        "an update replaces the mode and the config, keeps type, label, ARN, id and createdAt, and moves lastUpdatedAt",
+    ),
+    (
+        "lifecycle.update-missing",
+        "an update of a name the account does not have is 404 RESOURCE_NOT_FOUND",
+    ),
+    (
+        "lifecycle.update-config",
+        "an update's config is checked against the profile's stored type (400)",
+    ),
+    (
+        "lifecycle.update-idempotency",
+        "an update's token: the same parameters answer the first answer again (even after a delete), others are the mismatch",
+    ),
+    (
+        "lifecycle.delete-frees",
+        "a delete frees the name and the quota's place at once",
+    ),
+    (
+        "lifecycle.delete-missing",
+        "a delete of a name the account does not have (a second delete) is 404 RESOURCE_NOT_FOUND",
+    ),
+    (
+        "lifecycle.create-token-after-delete",
+        "a create's token after its profile was deleted replays the first answer and creates nothing; a new token creates a new profile",
+    ),
 ];
 
 /// The rule IDs a contract document carries, in order: every `` `#id` `` in it.

@@ -16,6 +16,10 @@
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+mod ops;
+
+pub use ops::{generate_operation_schema, schema_id};
+
 /// Why the model could not be turned into a schema.
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
@@ -285,31 +289,9 @@ impl<'a> Gen<'a> {
     }
 }
 
-/// Builds the request schema from the AppFlow model (`appflow-2020-08-23.service-2.json`, parsed).
-pub fn generate_request_schema(model: &Value) -> Result<Value, CodegenError> {
-    let shapes = model
-        .get("shapes")
-        .and_then(Value::as_object)
-        .ok_or_else(|| CodegenError::Missing("shapes".into()))?;
-    let mut g = Gen {
-        shapes,
-        defs: BTreeMap::new(),
-    };
-    let request = g.shape("CreateConnectorProfileRequest")?;
-    let members = request
-        .get("members")
-        .and_then(Value::as_object)
-        .ok_or_else(|| CodegenError::Missing("CreateConnectorProfileRequest members".into()))?;
-
-    let connector_types: Vec<String> = g
-        .shape("ConnectorType")?
-        .get("enum")
-        .and_then(Value::as_array)
-        .ok_or_else(|| CodegenError::Missing("ConnectorType enum".into()))?
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
-
+/// The config's two containers (`ConnectorProfileProperties`, `ConnectorProfileCredentials`), built
+/// explicitly so the one-key rule can be attached; and every connector key the model has.
+fn containers(g: &mut Gen<'_>) -> Result<(Map<String, Value>, Vec<String>), CodegenError> {
     // The config's two containers, built explicitly so the one-key rule can be attached.
     let mut containers = Map::new();
     let mut keys: Vec<String> = Vec::new();
@@ -347,6 +329,50 @@ pub fn generate_request_schema(model: &Value) -> Result<Value, CodegenError> {
         );
     }
 
+    Ok((containers, keys))
+}
+
+/// The `ConnectorProfileConfig` definition: properties (required) and credentials (optional).
+fn config_def() -> Value {
+    json!({
+        "type": "object",
+        "description": "Connector-specific configuration: properties (required) and credentials (optional).",
+        "required": ["connectorProfileProperties"],
+        "properties": {
+            "connectorProfileProperties": { "$ref": "#/$defs/ConnectorProfileProperties" },
+            "connectorProfileCredentials": { "$ref": "#/$defs/ConnectorProfileCredentials" }
+        },
+        "additionalProperties": false
+    })
+}
+
+/// Builds the request schema from the AppFlow model (`appflow-2020-08-23.service-2.json`, parsed).
+pub fn generate_request_schema(model: &Value) -> Result<Value, CodegenError> {
+    let shapes = model
+        .get("shapes")
+        .and_then(Value::as_object)
+        .ok_or_else(|| CodegenError::Missing("shapes".into()))?;
+    let mut g = Gen {
+        shapes,
+        defs: BTreeMap::new(),
+    };
+    let request = g.shape("CreateConnectorProfileRequest")?;
+    let members = request
+        .get("members")
+        .and_then(Value::as_object)
+        .ok_or_else(|| CodegenError::Missing("CreateConnectorProfileRequest members".into()))?;
+
+    let connector_types: Vec<String> = g
+        .shape("ConnectorType")?
+        .get("enum")
+        .and_then(Value::as_array)
+        .ok_or_else(|| CodegenError::Missing("ConnectorType enum".into()))?
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+
+    let (containers, keys) = containers(&mut g)?;
+
     // Map each connector type to the model key that holds its structures (case differs for three).
     let mut key_of: Map<String, Value> = Map::new();
     for t in &connector_types {
@@ -379,19 +405,7 @@ pub fn generate_request_schema(model: &Value) -> Result<Value, CodegenError> {
     }
 
     let mut defs: Map<String, Value> = g.defs.into_iter().collect();
-    defs.insert(
-        "ConnectorProfileConfig".into(),
-        json!({
-            "type": "object",
-            "description": "Connector-specific configuration: properties (required) and credentials (optional).",
-            "required": ["connectorProfileProperties"],
-            "properties": {
-                "connectorProfileProperties": { "$ref": "#/$defs/ConnectorProfileProperties" },
-                "connectorProfileCredentials": { "$ref": "#/$defs/ConnectorProfileCredentials" }
-            },
-            "additionalProperties": false
-        }),
-    );
+    defs.insert("ConnectorProfileConfig".into(), config_def());
     for (name, schema) in containers {
         defs.insert(name, schema);
     }
