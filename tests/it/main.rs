@@ -2,6 +2,7 @@
 
 mod aws;
 mod check;
+mod clients;
 mod contract;
 mod coverage;
 mod fast_path;
