@@ -145,14 +145,14 @@ async fn update_replaces_the_config_and_keeps_what_the_create_fixed(engine: Engi
         "connectionMode": "Private",
         "connectorProfileConfig": {
             "connectorProfileProperties": {"Datadog": {"instanceUrl": "https://new.example.com"}},
-            "connectorProfileCredentials": {"Datadog": {"apiKey": "k2", "applicationKey": "a2"}}
+            "connectorProfileCredentials": {"Datadog": {"apiKey": "k2-s3cr3t", "applicationKey": "a2-s3cr3t-app"}}
         }
     });
     let r = s.call(UPDATE, &acct, &update).await;
     r.expect(200, None);
     assert_eq!(r.body["data"]["id"], created.body["data"]["id"]);
     assert!(
-        !String::from_utf8_lossy(&r.raw).contains("a2"),
+        !String::from_utf8_lossy(&r.raw).contains("s3cr3t"),
         "credentials echoed"
     );
     let after =
