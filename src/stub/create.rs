@@ -4,7 +4,9 @@
 
 use super::decide::StubResponse;
 use super::fault::Fault;
-use super::machine::{Account, Answered, Namespace, NewProfile, type_index};
+use super::machine::{
+    Account, Answered, CreateDecision, Namespace, NewProfile, decide_create, type_index,
+};
 use super::state::Stub;
 use crate::contract::doc::to_value;
 use crate::contract::{self, ErrorCode, Fingerprint, connector_key};
@@ -144,11 +146,15 @@ impl Stub {
             return None;
         }
         let acc = shard.accounts.get(&account)?;
-        let entry = acc.bound(Namespace::Create, token, now)?;
-        if Some(entry.fingerprint) == fp {
-            entry.answer.clone().map(Ok)
-        } else {
-            Some(Err(ErrorCode::IdempotentParameterMismatch))
+        // With a live binding the decision is a replay or the mismatch, whatever else holds.
+        match decide_create(
+            Some(acc.bound(Namespace::Create, token, now)?),
+            fp,
+            false,
+            false,
+        ) {
+            CreateDecision::Replay(answer) => Some(Ok(answer)),
+            _ => Some(Err(ErrorCode::IdempotentParameterMismatch)),
         }
     }
 
@@ -203,18 +209,68 @@ impl Stub {
         let acc = shard.accounts.entry(account).or_default();
         let quota = self.quota_of(acc);
 
-        if let Some(t) = &token
-            && let Some(entry) = acc.bound(Namespace::Create, t, now)
+        let bound = token
+            .as_ref()
+            .and_then(|t| acc.bound(Namespace::Create, t, now))
+            .cloned();
+        let name_taken = if faults.has(Fault::SharedNames) {
+            self.shared_names.lock().contains(&*new.key)
+        } else if faults.has(Fault::NamesFirstPageOnly) {
+            acc.names
+                .get(&new.key)
+                .is_some_and(|seq| acc.profiles.range(..*seq).count() < 20)
+        } else {
+            acc.names.contains_key(&new.key)
+        };
+        let held = if faults.has(Fault::SharedQuota) {
+            self.shared_count.load(Ordering::SeqCst)
+        } else {
+            (acc.held() + acc.refused).saturating_sub(acc.uncounted)
+        };
+        let full = held >= quota;
+        // The contract's decision, then the faults' bends of it.
+        let mut decision = decide_create(bound.as_ref(), fp, name_taken, full);
+        if decision == CreateDecision::Mismatch
+            && faults.has(Fault::AcceptMismatch)
+            && let Some(answer) = bound.as_ref().and_then(|e| e.answer.clone())
         {
-            let same = Some(entry.fingerprint) == fp;
-            if (same || faults.has(Fault::AcceptMismatch))
-                && let Some(answer) = entry.answer.clone()
-            {
+            decision = CreateDecision::Replay(answer);
+        }
+        if decision == CreateDecision::Conflict && full && faults.has(Fault::QuotaBeforeName) {
+            decision = CreateDecision::QuotaExceeded;
+        }
+        match decision {
+            CreateDecision::Replay(mut answer) => {
                 if faults.has(Fault::RefuseReplayAtQuota) && acc.held() >= quota {
                     return self.error(ErrorCode::QuotaExceeded);
                 }
+                if faults.has(Fault::ForgetsOldTokens)
+                    && let Some(t) = &token
+                {
+                    // A bounded cache of replayed answers, which a token moves into on its first
+                    // replay: the third token replayed since forgets it.
+                    let mut hot = self.hot_tokens.lock();
+                    let hot = hot.entry(account).or_default();
+                    hot.retain(|h| h != t);
+                    hot.push_back(t.clone());
+                    if hot.len() > 2
+                        && let Some(cold) = hot.pop_front()
+                    {
+                        acc.tokens.remove(&cold);
+                    }
+                }
                 drop(shard);
-                let mut answer = answer;
+                if faults.has(Fault::InProgressAfterAnswer)
+                    && let Some(t) = &token
+                {
+                    let mut replays = self.replays.lock();
+                    let n = replays.entry((account, t.clone())).or_default();
+                    *n += 1;
+                    if *n % 3 == 0 {
+                        drop(replays);
+                        return self.error(ErrorCode::IdempotencyInProgress);
+                    }
+                }
                 if faults.has(Fault::NewIdOnReplay) {
                     answer.id = rand::random();
                 }
@@ -225,42 +281,35 @@ impl Stub {
                     r
                 };
             }
-            let code = if faults.has(Fault::WrongMismatchCode) {
-                ErrorCode::Conflict
-            } else {
-                ErrorCode::IdempotentParameterMismatch
-            };
-            if faults.has(Fault::RefusalsUseQuota) {
-                acc.refused += 1;
+            CreateDecision::Mismatch => {
+                let code = if faults.has(Fault::WrongMismatchCode) {
+                    ErrorCode::Conflict
+                } else {
+                    ErrorCode::IdempotentParameterMismatch
+                };
+                if faults.has(Fault::RefusalsUseQuota) {
+                    acc.refused += 1;
+                }
+                drop(shard);
+                return self.error(code);
             }
-            drop(shard);
-            return self.error(code);
-        }
-
-        let name_taken = if faults.has(Fault::SharedNames) {
-            self.shared_names.lock().contains(&*new.key)
-        } else {
-            acc.names.contains_key(&new.key)
-        };
-        let held = if faults.has(Fault::SharedQuota) {
-            self.shared_count.load(Ordering::SeqCst)
-        } else {
-            (acc.held() + acc.refused).saturating_sub(acc.uncounted)
-        };
-        let full = held >= quota;
-        // The contract checks the name before the quota; the fault checks them the other way round.
-        let refusal = match (name_taken, full, faults.has(Fault::QuotaBeforeName)) {
-            (_, true, true) | (false, true, false) => Some(ErrorCode::QuotaExceeded),
-            (true, _, _) => Some(ErrorCode::Conflict),
-            (false, false, _) => None,
-        };
-        if let Some(code) = refusal {
-            if code == ErrorCode::Conflict && faults.has(Fault::RefusalsUseQuota) {
-                acc.refused += 1;
+            CreateDecision::Conflict | CreateDecision::QuotaExceeded => {
+                let code = if decision == CreateDecision::Conflict {
+                    ErrorCode::Conflict
+                } else {
+                    ErrorCode::QuotaExceeded
+                };
+                if code == ErrorCode::Conflict && faults.has(Fault::RefusalsUseQuota) {
+                    acc.refused += 1;
+                }
+                if code == ErrorCode::Conflict && full && faults.has(Fault::RefusalFreesSlot) {
+                    acc.uncounted += 1;
+                }
+                drop(shard);
+                self.bind_failed_token(account, &params);
+                return self.error(code);
             }
-            drop(shard);
-            self.bind_failed_token(account, &params);
-            return self.error(code);
+            CreateDecision::Create => {}
         }
 
         let racy_mismatch = faults.has(Fault::RacyMismatch) && token.is_some();
@@ -303,16 +352,10 @@ impl Stub {
         if faults.has(Fault::SharedQuota) {
             self.shared_count.fetch_add(1, Ordering::SeqCst);
         }
-        let answer = acc.insert(new, now);
-        if let (Some(t), Some(fp)) = (token, fp) {
-            let expires_at = now + self.ttl();
-            acc.bind(
-                Namespace::Create,
-                t.clone(),
-                fp,
-                Some(answer.clone()),
-                expires_at,
-            );
+        let expires_at = now + self.ttl();
+        let binding = token.zip(fp);
+        let answer = acc.commit_create(new, binding.clone(), now, expires_at);
+        if let Some((t, _)) = binding {
             shard.expire_later(expires_at, account, Namespace::Create, t);
         }
         drop(shard);

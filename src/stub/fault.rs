@@ -152,11 +152,22 @@ pub enum Fault {
     QueryStringNotFound,
     /// A describe page that ends exactly at the last profile still carries a `nextToken`.
     TokenOnLastPage,
+    /// A token moves on its first replay into a cache of an account's 2 most recently replayed
+    /// tokens, and the third token replayed since forgets it: its next retry is a new call.
+    ForgetsOldTokens,
+    /// A name is unique only among the account's first 20 profiles (the describe page the check of
+    /// the name reads): a profile made after them can share a name made after them.
+    NamesFirstPageOnly,
+    /// Every third replay of a token answers `409 IDEMPOTENCY_IN_PROGRESS`, long after its first
+    /// request was answered.
+    InProgressAfterAnswer,
+    /// A name conflict in a full account gives a place of the quota back.
+    RefusalFreesSlot,
 }
 
 impl Fault {
     /// Every fault, in declaration order.
-    pub const ALL: [Fault; 68] = [
+    pub const ALL: [Fault; 72] = [
         Fault::IgnoreToken,
         Fault::NewIdOnReplay,
         Fault::AcceptMismatch,
@@ -225,6 +236,10 @@ impl Fault {
         Fault::DeleteForgetsTokens,
         Fault::QueryStringNotFound,
         Fault::TokenOnLastPage,
+        Fault::ForgetsOldTokens,
+        Fault::NamesFirstPageOnly,
+        Fault::InProgressAfterAnswer,
+        Fault::RefusalFreesSlot,
     ];
 
     /// The fault's name on the command line and in the README (`racy-token`).
@@ -298,6 +313,10 @@ impl Fault {
             Fault::DeleteForgetsTokens => "delete-forgets-tokens",
             Fault::QueryStringNotFound => "query-string-not-found",
             Fault::TokenOnLastPage => "token-on-last-page",
+            Fault::ForgetsOldTokens => "forgets-old-tokens",
+            Fault::NamesFirstPageOnly => "names-first-page-only",
+            Fault::InProgressAfterAnswer => "in-progress-after-answer",
+            Fault::RefusalFreesSlot => "refusal-frees-slot",
         }
     }
 }

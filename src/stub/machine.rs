@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// A stored profile: everything a describe shows (never the credentials, which are kept for
 /// nothing: only whether any were sent).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StoredProfile {
     /// Its id (a replay of its create answers it again).
     pub id: u128,
@@ -64,7 +64,7 @@ pub fn type_index(connector_type: &str) -> Option<u8> {
 }
 
 /// The first answer a token is bound to: what a replay answers again, whatever became of its profile.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Answered {
     /// The profile's id.
     pub id: u128,
@@ -76,7 +76,7 @@ pub struct Answered {
 
 /// A bound token: its parameters' fingerprint and its first answer (none only under
 /// `Fault::FailedBindsToken`, which binds a token that succeeded at nothing).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TokenEntry {
     /// The parameters it was bound to.
     pub fingerprint: Fingerprint,
@@ -95,8 +95,9 @@ pub enum Namespace {
     Update,
 }
 
-/// One account's profiles, names and tokens.
-#[derive(Debug, Default, Clone)]
+/// One account's profiles, names and tokens. Comparable and hashable, so the linearizability
+/// checker can tell two states of the model apart.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Account {
     /// Its quota, where an operator set one.
     pub quota: Option<u32>,
@@ -136,7 +137,137 @@ pub struct NewProfile {
     pub credentials: bool,
 }
 
+/// What a valid create does, by the contract's order of steps 7–10: a bound token's replay or
+/// mismatch first, then a taken name, then a full account, else a new profile. The one statement of
+/// that order: the stub decides every create with it, and so does the explorer's model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CreateDecision {
+    /// The token is bound to these parameters: its first answer, again.
+    Replay(Answered),
+    /// The token is bound to other parameters.
+    Mismatch,
+    /// The name is taken.
+    Conflict,
+    /// The account holds its quota.
+    QuotaExceeded,
+    /// A new profile.
+    Create,
+}
+
+/// [`CreateDecision`] from what a create meets: the live binding of its token (if it has one), its
+/// parameters' fingerprint, whether its name is taken and whether the account is full.
+pub fn decide_create(
+    bound: Option<&TokenEntry>,
+    fingerprint: Option<Fingerprint>,
+    name_taken: bool,
+    full: bool,
+) -> CreateDecision {
+    if let Some(entry) = bound {
+        return match (&entry.answer, Some(entry.fingerprint) == fingerprint) {
+            (Some(answer), true) => CreateDecision::Replay(answer.clone()),
+            _ => CreateDecision::Mismatch,
+        };
+    }
+    if name_taken {
+        CreateDecision::Conflict
+    } else if full {
+        CreateDecision::QuotaExceeded
+    } else {
+        CreateDecision::Create
+    }
+}
+
+/// What an update does once its request is valid (before its config is checked against the stored
+/// type): a bound token's replay or mismatch, then a name the account does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpdateDecision {
+    /// The update's token is bound to these parameters: its first answer, again.
+    Replay(Answered),
+    /// The update's token is bound to other parameters.
+    Mismatch,
+    /// The account has no profile of that name.
+    Missing,
+    /// The profile exists: check the config against its type, then apply.
+    Apply,
+}
+
+impl std::hash::Hash for Account {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        use std::hash::BuildHasher;
+        self.quota.hash(state);
+        self.next_seq.hash(state);
+        self.profiles.hash(state);
+        // The maps' orders are arbitrary: combine their entries' hashes in an order-free way. The
+        // names follow from the profiles, so they need no hashing (equal accounts still hash equal).
+        let fixed = foldhash::fast::FixedState::default();
+        for tokens in [&self.tokens, &self.update_tokens] {
+            let sum = tokens
+                .iter()
+                .map(|e| fixed.hash_one(e))
+                .fold(0u64, u64::wrapping_add);
+            (tokens.len(), sum).hash(state);
+        }
+        (self.refused, self.uncounted).hash(state);
+    }
+}
+
 impl Account {
+    /// How a valid create of the name kept under `key`, with `token` and `fingerprint`, is decided
+    /// in this account at `now` under `quota`, by the contract.
+    pub fn decide_create(
+        &self,
+        token: Option<&str>,
+        fingerprint: Option<Fingerprint>,
+        key: &str,
+        quota: u32,
+        now: DateTime<Utc>,
+    ) -> CreateDecision {
+        decide_create(
+            token.and_then(|t| self.bound(Namespace::Create, t, now)),
+            fingerprint,
+            self.names.contains_key(key),
+            self.held() >= quota,
+        )
+    }
+
+    /// Carries out [`CreateDecision::Create`]: stores `new` at `now` and binds its token (if any)
+    /// to its parameters and its answer until `expires_at`.
+    pub fn commit_create(
+        &mut self,
+        new: NewProfile,
+        token: Option<(Arc<str>, Fingerprint)>,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Answered {
+        let answer = self.insert(new, now);
+        if let Some((t, fp)) = token {
+            self.bind(Namespace::Create, t, fp, Some(answer.clone()), expires_at);
+        }
+        answer
+    }
+
+    /// How a valid update of the name kept under `key`, with `token` and `fingerprint`, is decided
+    /// at `now` (its config is checked against the stored type only after [`UpdateDecision::Apply`]).
+    pub fn decide_update(
+        &self,
+        token: Option<&str>,
+        fingerprint: Option<Fingerprint>,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> UpdateDecision {
+        if let Some(entry) = token.and_then(|t| self.bound(Namespace::Update, t, now)) {
+            return match (&entry.answer, Some(entry.fingerprint) == fingerprint) {
+                (Some(answer), true) => UpdateDecision::Replay(answer.clone()),
+                _ => UpdateDecision::Mismatch,
+            };
+        }
+        if self.by_name(key).is_some() {
+            UpdateDecision::Apply
+        } else {
+            UpdateDecision::Missing
+        }
+    }
+
     /// The tokens of `ns`.
     pub fn tokens_of(&self, ns: Namespace) -> &HashMap<Arc<str>, TokenEntry> {
         match ns {

@@ -5,7 +5,7 @@
 use super::create::under_key;
 use super::decide::StubResponse;
 use super::fault::Fault;
-use super::machine::{Account, Namespace, StoredProfile};
+use super::machine::{Account, Namespace, StoredProfile, UpdateDecision};
 use super::state::Stub;
 use crate::contract::{self, ErrorCode, Operation, Violation};
 use jsonschema::json::SerdeJson;
@@ -176,30 +176,31 @@ impl Stub {
         let mut shard = self.shard(account).write();
         shard.purge(now);
         let acc = shard.accounts.entry(account).or_default();
-        if let Some(t) = token
-            && let Some(entry) = acc.bound(Namespace::Update, t, now)
-        {
-            // The update's own namespace: its first answer again, even after a delete.
-            return match (Some(entry.fingerprint) == fp, entry.answer.clone()) {
-                (true, Some(answer)) => {
-                    drop(shard);
-                    self.updated(account, &answer)
+        match acc.decide_update(token, fp, &key, now) {
+            UpdateDecision::Replay(answer) => {
+                // The update's own namespace: its first answer again, even after a delete.
+                drop(shard);
+                return self.updated(account, &answer);
+            }
+            UpdateDecision::Mismatch => {
+                drop(shard);
+                return self.error(ErrorCode::IdempotentParameterMismatch);
+            }
+            UpdateDecision::Missing => {
+                drop(shard);
+                if faults.has(Fault::UpdateMissingIs400) {
+                    let v = Violation {
+                        field: "/connectorProfileName".into(),
+                        reason: "names no profile".into(),
+                    };
+                    return self.refuse(vec![v], body);
                 }
-                _ => {
-                    drop(shard);
-                    self.error(ErrorCode::IdempotentParameterMismatch)
-                }
-            };
+                return self.error(ErrorCode::ResourceNotFound);
+            }
+            UpdateDecision::Apply => {}
         }
         let Some(stored) = acc.by_name(&key) else {
             drop(shard);
-            if faults.has(Fault::UpdateMissingIs400) {
-                let v = Violation {
-                    field: "/connectorProfileName".into(),
-                    reason: "names no profile".into(),
-                };
-                return self.refuse(vec![v], body);
-            }
             return self.error(ErrorCode::ResourceNotFound);
         };
         // The config, checked as on create, against the profile's stored type and label.

@@ -145,6 +145,10 @@ pub struct Stub {
     /// Only with `Fault::SharedNames` / `Fault::SharedQuota`.
     pub(super) shared_names: Mutex<HashSet<String>>,
     pub(super) shared_count: AtomicU32,
+    /// Only with `Fault::InProgressAfterAnswer`: replays of each token so far.
+    pub(super) replays: Mutex<HashMap<(u64, Arc<str>), u32>>,
+    /// Only with `Fault::ForgetsOldTokens`: each account's recently replayed tokens.
+    pub(super) hot_tokens: Mutex<HashMap<u64, VecDeque<Arc<str>>>>,
     /// Only with the pattern faults: a schema derived from the real one.
     pub(super) faulty_validator: Option<jsonschema::Validator>,
     /// Only with the racy faults: the window between check and insert.
@@ -179,6 +183,8 @@ impl Stub {
             hasher: foldhash::fast::RandomState::default(),
             shared_names: Mutex::new(HashSet::default()),
             shared_count: AtomicU32::new(0),
+            replays: Mutex::new(HashMap::default()),
+            hot_tokens: Mutex::new(HashMap::default()),
             faulty_validator,
             window: RaceWindow::default(),
             served: std::sync::atomic::AtomicU64::new(0),
@@ -210,6 +216,8 @@ impl Stub {
         }
         self.shared_names.lock().clear();
         self.shared_count.store(0, Ordering::SeqCst);
+        self.replays.lock().clear();
+        self.hot_tokens.lock().clear();
         self.offset_secs.store(0, Ordering::SeqCst);
     }
 
