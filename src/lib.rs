@@ -7,7 +7,9 @@
 //! * [`check`]: the conformance runner for any base URL, returning a [`Report`] as data;
 //! * [`load`]: goose load scenarios judged by the same judge, with thresholds;
 //! * [`http`]: the one HTTP client side (`check`, `diff` and `load` share it), with typed
-//!   [`TransportError`]s.
+//!   [`TransportError`]s;
+//! * [`lincheck`]: a generic linearizability checker, which the explorer (`model.*` checks) runs on
+//!   recorded concurrent histories against the stub's own state machine.
 //!
 //! The library has no command line: it reads no arguments, writes no files and prints nothing. The
 //! `appflow-harness` binary (`src/main.rs`, `src/cli/`) turns flags into the options here, and owns
@@ -25,6 +27,7 @@
 pub mod check;
 pub mod contract;
 pub mod http;
+pub mod lincheck;
 pub mod live;
 pub mod load;
 pub mod stub;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod coverage;
 pub mod ctx;
 pub mod diff;
+pub mod explore;
 pub mod report;
 pub mod snapshots;
 
@@ -79,6 +80,8 @@ pub struct CheckOptions {
     pub live: Option<Arc<crate::live::Live>>,
     /// Leave the profiles the run created (else a target with the lifecycle gets them deleted).
     pub keep: bool,
+    /// The explorer's budget, concurrency and replay file.
+    pub explore: explore::Explore,
 }
 
 impl CheckOptions {
@@ -86,7 +89,7 @@ impl CheckOptions {
         CheckOptions {
             subject,
             headers: Vec::new(),
-            selected: checks::catalogue().iter().map(|c| c.id).collect(),
+            selected: resolve_selection(&[], &[]).unwrap_or_default(),
             timeout: DEFAULT_TIMEOUT,
             max_time: DEFAULT_MAX_TIME,
             concurrency: DEFAULT_CONCURRENCY,
@@ -95,6 +98,7 @@ impl CheckOptions {
             contract: ContractConfig::default(),
             live: None,
             keep: false,
+            explore: explore::Explore::default(),
         }
     }
 
@@ -221,6 +225,32 @@ impl CheckOptions {
         self
     }
 
+    /// Requests of exploration (`model.sequences` gets three quarters, `model.histories` the rest);
+    /// 0 skips both.
+    pub fn with_explore(mut self, budget: usize) -> CheckOptions {
+        self.explore.budget = budget;
+        self
+    }
+
+    /// Clients per account in the explorer's concurrent rounds (at least 1).
+    pub fn with_explore_concurrency(mut self, n: usize) -> Result<CheckOptions, Error> {
+        if n == 0 {
+            return Err(Error::Usage(
+                "--explore-concurrency must be at least 1".into(),
+            ));
+        }
+        self.explore.concurrency = n;
+        Ok(self)
+    }
+
+    /// Runs a replay file (`model.replay`) and nothing else, with the seed it was made with.
+    pub fn with_replay(mut self, file: explore::replay::ReplayFile) -> CheckOptions {
+        self.seed = file.seed;
+        self.explore.replay = Some(Arc::new(file));
+        self.selected = vec!["model.replay"];
+        self
+    }
+
     /// Counts requests and finished checks into `live` as the run goes (for a progress display).
     pub fn with_live(mut self, live: Arc<crate::live::Live>) -> CheckOptions {
         self.live = Some(live);
@@ -247,6 +277,7 @@ fn resolve_selection(only: &[String], skip: &[String]) -> Result<Vec<&'static st
     }
     Ok(all
         .iter()
+        .filter(|c| c.id != "model.replay" || only.iter().any(|s| s == c.id)) // needs a file
         .filter(|c| only.is_empty() || only.iter().any(|s| matches(s, c)))
         .filter(|c| !skip.iter().any(|s| matches(s, c)))
         .map(|c| c.id)
@@ -265,6 +296,8 @@ async fn run_one(
     keep: bool,
 ) -> (CheckResult, Vec<Exchange>) {
     let start = Instant::now();
+    // The explorer's thousands of exchanges are not snapshotted: its failures carry a reproducer.
+    let keep = keep && checks::group_of(def.id) != "model";
     let ctx = Ctx::new(target.clone(), cfg.clone(), settings.clone(), seed, keep);
     let _ = (def.run)(&ctx).await;
     let ctx::Finished {
@@ -277,6 +310,7 @@ async fn run_one(
         requests,
         runs,
         exchanges,
+        reproducers,
     } = ctx.finish();
     // A broken rule proven by an answer fails the check; answers that never came leave it unverified.
     let mut errors = errors;
@@ -310,6 +344,7 @@ async fn run_one(
             errors,
             retries: retries as u64,
             unconnected_retries: unconnected_retries as u64,
+            reproducers,
         },
         exchanges,
     )
@@ -330,6 +365,7 @@ fn skipped(def: &CheckDef, reason: &str) -> CheckResult {
         errors: Vec::new(),
         retries: 0,
         unconnected_retries: 0,
+        reproducers: Vec::new(),
     }
 }
 
@@ -455,6 +491,7 @@ pub async fn run_recorded(
         coverage: Arc::default(),
         lifecycle: Arc::default(),
         created: Arc::default(),
+        explore: opts.explore.clone(),
     });
     let cfg = Arc::new(opts.contract.clone());
     let catalogue = checks::catalogue();

@@ -89,6 +89,20 @@ pub struct CheckArgs {
     /// them deleted at the end of the run).
     #[arg(long)]
     pub keep: bool,
+    /// Requests of model-based exploration (model.sequences gets three quarters, model.histories
+    /// the rest); 0 skips it.
+    #[arg(long, value_name = "N", default_value_t = check::explore::DEFAULT_BUDGET)]
+    pub explore: usize,
+    /// Clients per account in the explorer's concurrent rounds.
+    #[arg(long, value_name = "N", default_value_t = check::explore::DEFAULT_CONCURRENCY)]
+    pub explore_concurrency: usize,
+    /// Run a replay file (a reproducer the explorer wrote) again, and nothing else: exit 1 while it
+    /// still fails, 0 once it passes.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["only", "skip"])]
+    pub replay: Option<PathBuf>,
+    /// Where the explorer writes the replay file of each reproducer it finds.
+    #[arg(long, value_name = "DIR", default_value = "appflow-replays")]
+    pub replays: PathBuf,
 }
 
 /// `diff …` (raw flags).
@@ -155,10 +169,17 @@ impl CheckArgs {
         .with_repeat(self.repeat)?
         .with_seed(self.seed)
         .with_keep(self.keep)
+        .with_explore(self.explore)
+        .with_explore_concurrency(self.explore_concurrency)?
         .with_engine(self.engine)
         .with_stub_faults(self.stub_faults.clone())?;
         if let Some(admin) = &self.admin_url {
             opts = opts.with_admin_url(admin)?;
+        }
+        if let Some(path) = &self.replay {
+            let file = check::explore::replay::ReplayFile::parse(&read(path, "the replay file")?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            opts = opts.with_replay(file);
         }
         Ok(opts)
     }
@@ -194,6 +215,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     for (format, path) in &reports {
         write(path, &report::render(report, *format), "the report")?;
     }
+    write_replays(&args.replays, report)?;
     if let Some(dir) = &args.snapshots {
         let changed = write_snapshots(dir, &snapshots::render(&recorded))?;
         if changed > 0 {
@@ -217,6 +239,28 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             Outcome::Unverified
         }
     })
+}
+
+/// Writes each reproducer's replay file into `dir` (`model.sequences-seed1-1.json`) and says where.
+fn write_replays(dir: &Path, report: &check::Report) -> anyhow::Result<()> {
+    let all = report
+        .checks
+        .iter()
+        .flat_map(|c| c.reproducers.iter().map(move |r| (c, r)));
+    for (i, (c, r)) in all.enumerate() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the replay folder {}", dir.display()))?;
+        let path = dir.join(format!("{}-seed{}-{}.json", c.id, report.seed, i + 1));
+        write(&path, &r.replay.text(), "a replay file")?;
+        println!(
+            "reproducer of {} ({} requests) written to {}: run it again with `check --replay {}`",
+            c.id,
+            r.requests,
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Writes each snapshot whose content changed (or is new) as `NAME.snap.new` beside `NAME.snap`, and

@@ -491,6 +491,21 @@ pub fn catalogue() -> Vec<CheckDef> {
             lifecycle::create_token_after_delete
         ),
         check!(
+            "model.sequences",
+            "Random programs (creates of every type, replays long after and spelled otherwise, the token with other parameters, reused and case-variant names, rule cases, full accounts, describe, update, delete): every answer is the reference model's",
+            crate::check::explore::sequences
+        ),
+        check!(
+            "model.histories",
+            "Concurrent clients per account: the recorded history is linearizable against the model (IDEMPOTENCY_IN_PROGRESS only while the token's first request is in flight)",
+            crate::check::explore::histories
+        ),
+        check!(
+            "model.replay",
+            "A replay file (check --replay FILE) fails again against the target, or not",
+            crate::check::explore::replay
+        ),
+        check!(
             "secrets.not-echoed",
             "No response of any connector type contains a credential value that was sent",
             secrets::not_echoed

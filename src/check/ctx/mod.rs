@@ -40,6 +40,8 @@ pub struct Settings {
     pub lifecycle: Arc<tokio::sync::OnceCell<bool>>,
     /// The profiles the run created, for the clean-up at its end.
     pub created: Arc<Mutex<Vec<Created>>>,
+    /// The explorer's budget, concurrency and replay file.
+    pub explore: crate::check::explore::Explore,
 }
 
 impl Settings {
@@ -64,6 +66,7 @@ pub(crate) struct Finished {
     pub requests: usize,
     pub runs: Option<(u32, u32)>,
     pub exchanges: Vec<Exchange>,
+    pub reproducers: Vec<crate::check::report::Reproducer>,
 }
 
 /// A profile the run created: the account header it was sent with (none: the default account) and
@@ -99,6 +102,8 @@ pub struct Ctx {
     skipped: Mutex<Option<String>>,
     /// Every exchange, kept only when snapshots are asked for.
     pub(crate) exchanges: Option<Mutex<Vec<Exchange>>>,
+    /// The explorer's reproducers.
+    reproducers: Mutex<Vec<crate::check::report::Reproducer>>,
 }
 
 impl Ctx {
@@ -123,6 +128,7 @@ impl Ctx {
             runs: Mutex::new(None),
             skipped: Mutex::new(None),
             exchanges: keep_exchanges.then(|| Mutex::new(Vec::new())),
+            reproducers: Mutex::new(Vec::new()),
         }
     }
 
@@ -138,7 +144,13 @@ impl Ctx {
             requests: self.requests.load(Ordering::Relaxed),
             runs,
             exchanges: self.exchanges.map(|m| m.into_inner()).unwrap_or_default(),
+            reproducers: self.reproducers.into_inner(),
         }
+    }
+
+    /// Keeps a reproducer of what the check found (the explorer's).
+    pub(crate) fn reproduce(&self, r: crate::check::report::Reproducer) {
+        self.reproducers.lock().push(r);
     }
 
     /// Number of failures recorded so far.
@@ -337,6 +349,21 @@ impl Ctx {
             .fetch_add(ex.retries as usize, Ordering::Relaxed);
         self.unconnected_retries
             .fetch_add(ex.unconnected_retries as usize, Ordering::Relaxed);
+    }
+
+    /// Counts an exchange sent outside [`Ctx::send`] (the explorer's shrinker reruns): its request,
+    /// its retries, and a profile it created (for the clean-up), but no judgement and no record.
+    pub(crate) fn count_quietly(&self, ex: &Exchange) {
+        if ex.went_out {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            if let Some(live) = &self.settings.live {
+                live.request(ex.result.is_ok());
+            }
+        }
+        self.count_retries(ex);
+        if self.is_created(ex) {
+            self.remember(ex);
+        }
     }
 
     /// Sends any request; checks the envelope and secrets of the answer.

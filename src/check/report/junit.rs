@@ -14,6 +14,18 @@ pub fn failure_text(check: &super::CheckResult) -> String {
             check.unlisted_failures
         ));
     }
+    for r in &check.reproducers {
+        out.push_str(&format!(
+            "reproducer: {} requests, shrunk from a random program\n",
+            r.requests
+        ));
+        for (i, s) in r.steps.iter().enumerate() {
+            out.push_str(&format!("  {}. {s}\n", i + 1));
+        }
+        for c in &r.curl {
+            out.push_str(&format!("  {c}\n"));
+        }
+    }
     out
 }
 

@@ -111,6 +111,26 @@ pub struct CheckResult {
     pub retries: u64,
     /// Of those, retries after a connection that could not be made (the request reached nothing).
     pub unconnected_retries: u64,
+    /// The explorer's shrunk reproducers of what it found (`model.*` checks only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reproducers: Vec<Reproducer>,
+}
+
+/// A shrunk program that parts from the model: the fewest requests the explorer found that still
+/// show the failure, in words, as curl lines, and as the replay file `check --replay` runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reproducer {
+    /// Requests it sends.
+    pub requests: u64,
+    /// What it shows.
+    pub found: String,
+    /// Its steps, in words.
+    pub steps: Vec<String>,
+    /// A curl line per request it sent (credentials and `-H` values redacted).
+    pub curl: Vec<String>,
+    /// Its replay file (recipes, never a credential).
+    pub replay: crate::check::explore::replay::ReplayFile,
 }
 
 /// How many of the repeated runs of a race check failed.
