@@ -34,7 +34,7 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 /// Requests of one program.
 const PROGRAM_LEN: usize = 200;
 /// Programs run at once (each in accounts of its own).
-const PARALLEL: usize = 32;
+const PARALLEL: usize = 64;
 /// Requests one concurrent client sends per round.
 const PER_CLIENT: usize = 20;
 /// The most requests shrinking one failure may send.
@@ -145,7 +145,12 @@ async fn report(c: &Ctx, render: &Render<'_>, steps: &[Step], d: Divergence) {
         Some(last) if shrunk.reproduced => (last, shrunk.steps.clone()),
         _ => (d.clone(), steps[..=d.step].to_vec()),
     };
-    let requests: usize = program.iter().map(Step::requests).sum();
+    // What the reproducer sends: up to its divergence (which may come before a step's last request).
+    let requests = if shrunk.reproduced {
+        shrunk.outcome.exchanges.len()
+    } else {
+        program.iter().map(Step::requests).sum()
+    };
     let how = if shrunk.reproduced {
         format!(
             "found after {sent} requests of a random program, shrunk to {requests} requests in {} steps ({} requests sent to shrink it)",

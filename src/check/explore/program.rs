@@ -107,6 +107,9 @@ pub enum Http {
     Malformed,
     /// A word after the body.
     TrailingData,
+    /// Two requests: a valid create of a name and token of the run's own without the account
+    /// header, then the same naming the default account: one call, so a replay.
+    DefaultAccount(u64),
 }
 
 /// What one step sends.
@@ -213,6 +216,10 @@ impl Step {
     pub fn requests(&self) -> usize {
         match &self.recipe {
             Recipe::Fill { count } => *count as usize,
+            Recipe::Http {
+                variant: Http::DefaultAccount(_),
+                ..
+            } => 2,
             _ => 1,
         }
     }
@@ -418,7 +425,7 @@ pub fn draw(seed: u64, len: usize, first_case: usize, d: &Draw<'_>) -> Vec<Step>
                 token: token(&mut rng),
             },
             64..=69 => Recipe::Http {
-                variant: match rng.next_u64() % 13 {
+                variant: match rng.next_u64() % 14 {
                     0 => Http::LowerCaseMethod,
                     1 => Http::Get,
                     2 => Http::QueryString,
@@ -431,6 +438,8 @@ pub fn draw(seed: u64, len: usize, first_case: usize, d: &Draw<'_>) -> Vec<Step>
                     9 => Http::BadAccount,
                     10 => Http::Malformed,
                     11 => Http::OverLimitBadAccount,
+                    // Rare: each leaves a profile in the shared default account (until the clean-up).
+                    12 if rng.next_u64() % 16 == 0 => Http::DefaultAccount(rng.next_u64()),
                     _ => Http::TrailingData,
                 },
                 name: name(&mut rng),

@@ -18,6 +18,21 @@ pub enum AccountHeader {
     Empty,
     /// One that is not 12 digits.
     Bad,
+    /// The default account, named (`000000000000`).
+    Default,
+}
+
+impl AccountHeader {
+    /// The header's value for a step in `account` (`None`: no header).
+    pub fn value<'a>(&self, account: &'a str) -> Option<&'a str> {
+        match self {
+            AccountHeader::Account => Some(account),
+            AccountHeader::Absent => None,
+            AccountHeader::Empty => Some(""),
+            AccountHeader::Bad => Some("12"),
+            AccountHeader::Default => Some(crate::contract::DEFAULT_ACCOUNT),
+        }
+    }
 }
 
 /// One request, ready for both sides.
@@ -53,6 +68,22 @@ impl Wire {
                 write(&v, self.spelling)
             }
             _ => self.body.clone(),
+        }
+    }
+
+    /// Makes a request in the shared default account this run's own: its name and token get
+    /// `nonce` (a rerun, when shrinking or replaying, must not meet the profile an earlier run made).
+    pub fn own_run(&mut self, nonce: u32) {
+        if self.account != AccountHeader::Absent && self.account != AccountHeader::Default {
+            return;
+        }
+        if let Some(v) = &mut self.value {
+            for key in ["connectorProfileName", "clientToken"] {
+                if let Some(s) = v[key].as_str() {
+                    v[key] = json!(format!("{s}-{nonce:x}"));
+                }
+            }
+            self.body = write(v, self.spelling);
         }
     }
 }
@@ -194,6 +225,18 @@ impl Render<'_> {
                         w.body.truncate(w.body.len() / 2);
                     }
                     Http::TrailingData => w.body.extend_from_slice(b" x"),
+                    Http::DefaultAccount(n) => {
+                        // A name and token of this run's own: the default account is shared.
+                        let mut v =
+                            self.create_body("Datadog", &format!("{}d{n:x}", self.prefix), 0);
+                        v["clientToken"] = json!(format!("{}dt{n:x}", self.prefix));
+                        w = json_post(Operation::Create, v, Spelling::Plain);
+                        w.account = if fill == 0 {
+                            AccountHeader::Absent
+                        } else {
+                            AccountHeader::Default
+                        };
+                    }
                 }
                 w
             }

@@ -4,7 +4,7 @@
 //! whole first answer again for a replay, the same names and the same "more pages" for a describe.
 //! Ids and times are the target's: each is bound the first time it is seen.
 
-use super::program::{AccountHeader, Render, Step, Wire};
+use super::program::{Render, Step, Wire};
 use crate::check::ctx::Ctx;
 use crate::contract::{self, ErrorCode, Operation, judge};
 use crate::http::Exchange;
@@ -77,12 +77,7 @@ struct Predicted {
 }
 
 fn predict(model: &Stub, w: &Wire, account: &str, body: &[u8]) -> Predicted {
-    let account = match w.account {
-        AccountHeader::Account => Some(account),
-        AccountHeader::Absent => None,
-        AccountHeader::Empty => Some(""),
-        AccountHeader::Bad => Some("12"),
-    };
+    let account = w.account.value(account);
     let r = model.handle(&StubRequest {
         method: &w.method,
         path: &w.path,
@@ -149,11 +144,24 @@ fn names(page: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether `step` is a create in the default account that the target refused as full: that account
+/// is shared by every client of the target, so the model cannot know what it holds.
+fn default_full(step: &Step, judged: &judge::Judgement) -> bool {
+    matches!(
+        step.recipe,
+        super::program::Recipe::Http {
+            variant: super::program::Http::DefaultAccount(_),
+            ..
+        }
+    ) && judged.code() == Some(ErrorCode::QuotaExceeded)
+}
+
 /// Runs `steps` in fresh accounts against the target and a fresh model; stops at the first
 /// divergence or the first request without an answer.
 pub async fn run(c: &Ctx, render: &Render<'_>, steps: &[Step], opts: &RunOptions) -> Outcome {
     let accounts: Vec<String> = (0..super::program::ACCOUNTS).map(|_| c.account()).collect();
     let model = model(c);
+    let nonce: u32 = rand::random();
     let mut out = Outcome::default();
     let mut bound: HashMap<String, Bound> = HashMap::new();
     let mut target_ids: HashMap<String, String> = HashMap::new();
@@ -164,7 +172,16 @@ pub async fn run(c: &Ctx, render: &Render<'_>, steps: &[Step], opts: &RunOptions
     let mut created_at: HashMap<(u8, String), Value> = HashMap::new();
     for (i, step) in steps.iter().enumerate() {
         for k in 0..step.requests() {
-            let w = render.wire(i, step, k);
+            let mut w = render.wire(i, step, k);
+            if matches!(
+                step.recipe,
+                super::program::Recipe::Http {
+                    variant: super::program::Http::DefaultAccount(_),
+                    ..
+                }
+            ) {
+                w.own_run(nonce);
+            }
             let account = &accounts[step.account as usize % accounts.len()];
             let (t_token, m_token) = if w.next {
                 pages.get(&step.account).cloned().unwrap_or_default()
@@ -214,6 +231,10 @@ pub async fn run(c: &Ctx, render: &Render<'_>, steps: &[Step], opts: &RunOptions
             let ok = judged.is_success();
             let m_ok = predicted.status == 200 && predicted.code.is_none();
             if ok != m_ok || (!ok && judged.code() != predicted.code) {
+                if default_full(step, &judged) {
+                    // The default account is shared and full: this step proves nothing.
+                    break;
+                }
                 out.divergence = Some(diverge(
                     "not the model's answer".into(),
                     said(predicted.status, predicted.code),
@@ -345,12 +366,7 @@ pub(super) async fn send_to(
     body: Vec<u8>,
     opts: &RunOptions,
 ) -> Exchange {
-    let account = match w.account {
-        AccountHeader::Account => Some(account),
-        AccountHeader::Absent => None,
-        AccountHeader::Empty => Some(""),
-        AccountHeader::Bad => Some("12"),
-    };
+    let account = w.account.value(account);
     let method = reqwest::Method::from_bytes(w.method.as_bytes()).unwrap_or(reqwest::Method::POST);
     let secrets = w
         .value
