@@ -43,6 +43,34 @@ pub enum Request {
     },
 }
 
+impl Request {
+    /// Commits this create to `acc` as a new profile `id`, its token bound to it: the model's
+    /// profile keeps no label, mode or config, and no token expires within a history.
+    pub fn commit(&self, acc: &mut Account, id: u128) {
+        let Request::Create {
+            name,
+            token,
+            fingerprint,
+            connector_type,
+        } = self
+        else {
+            return;
+        };
+        let new = NewProfile {
+            id,
+            name: name.clone(),
+            key: name.clone(),
+            connector_type: *connector_type,
+            label: None,
+            private: false,
+            properties: Arc::from("{}"),
+            credentials: false,
+        };
+        let binding = token.clone().map(|t| (t, *fingerprint));
+        acc.commit_create(new, binding, epoch(), forever());
+    }
+}
+
 /// What came back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seen {
@@ -122,7 +150,7 @@ impl lincheck::Model for Model {
                 name,
                 token,
                 fingerprint,
-                connector_type,
+                ..
             } => {
                 let fp = token.as_ref().map(|_| *fingerprint);
                 let decision = state.decide_create(token.as_deref(), fp, name, self.quota, epoch());
@@ -155,21 +183,7 @@ impl lincheck::Model for Model {
                             _ => UNKNOWN,
                         };
                         let mut s = state.clone();
-                        s.commit_create(
-                            NewProfile {
-                                id,
-                                name: name.clone(),
-                                key: name.clone(),
-                                connector_type: *connector_type,
-                                label: None,
-                                private: false,
-                                properties: Arc::from("{}"),
-                                credentials: false,
-                            },
-                            token.clone().zip(fp),
-                            epoch(),
-                            forever(),
-                        );
+                        op.request.commit(&mut s, id);
                         out.push(s);
                     }
                     _ => {}

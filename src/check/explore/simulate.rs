@@ -7,7 +7,7 @@ use super::history::{Model, Op, Request, Seen};
 use crate::contract::examples::SplitMix64;
 use crate::contract::{ErrorCode, Fingerprint};
 use crate::lincheck::Entry;
-use crate::stub::machine::{Account, CreateDecision, NewProfile};
+use crate::stub::machine::{Account, CreateDecision};
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -65,7 +65,7 @@ fn apply(acc: &mut Account, request: &Request, quota: u32, next_id: &mut u128) -
             name,
             token,
             fingerprint,
-            connector_type,
+            ..
         } => {
             let fp = token.as_ref().map(|_| *fingerprint);
             match acc.decide_create(token.as_deref(), fp, name, quota, epoch()) {
@@ -75,23 +75,8 @@ fn apply(acc: &mut Account, request: &Request, quota: u32, next_id: &mut u128) -
                 CreateDecision::QuotaExceeded => Seen::Error(ErrorCode::QuotaExceeded),
                 CreateDecision::Create => {
                     *next_id += 1;
-                    let new = NewProfile {
-                        id: *next_id,
-                        name: name.clone(),
-                        key: name.clone(),
-                        connector_type: *connector_type,
-                        label: None,
-                        private: false,
-                        properties: Arc::from("{}"),
-                        credentials: false,
-                    };
-                    let a = acc.commit_create(
-                        new,
-                        token.clone().zip(fp),
-                        epoch(),
-                        DateTime::<Utc>::MAX_UTC,
-                    );
-                    Seen::Success(a.id)
+                    request.commit(acc, *next_id);
+                    Seen::Success(*next_id)
                 }
             }
         }
