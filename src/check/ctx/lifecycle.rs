@@ -36,6 +36,16 @@ impl Ctx {
         self.send(sent).await
     }
 
+    /// Deletes profile `name` of `account` (with `forceDelete` when `force`).
+    pub async fn delete(&self, account: &str, name: &str, force: bool) -> Exchange {
+        let mut body = json!({"connectorProfileName": name});
+        if force {
+            body["forceDelete"] = json!(true);
+        }
+        self.call(Operation::Delete, account, &body, Vec::new())
+            .await
+    }
+
     /// Whether the target has the lifecycle operations: a describe that answers 404 `NOT_FOUND`
     /// (another path) says it has not, and so does one that got no answer (asked once per run).
     /// The question is the run's, not a check's: whichever check asks first, its exchange is kept

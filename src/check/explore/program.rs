@@ -216,12 +216,20 @@ impl Step {
     pub fn requests(&self) -> usize {
         match &self.recipe {
             Recipe::Fill { count } => *count as usize,
+            _ if self.is_default_account() => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether the step visits the default account (a create without the header, then naming it).
+    pub fn is_default_account(&self) -> bool {
+        matches!(
+            self.recipe,
             Recipe::Http {
                 variant: Http::DefaultAccount(_),
                 ..
-            } => 2,
-            _ => 1,
-        }
+            }
+        )
     }
 
     /// The step in a few words, for a witness (`create S3 n2 token t1`).

@@ -147,13 +147,7 @@ fn names(page: &Value) -> Vec<String> {
 /// Whether `step` is a create in the default account that the target refused as full: that account
 /// is shared by every client of the target, so the model cannot know what it holds.
 fn default_full(step: &Step, judged: &judge::Judgement) -> bool {
-    matches!(
-        step.recipe,
-        super::program::Recipe::Http {
-            variant: super::program::Http::DefaultAccount(_),
-            ..
-        }
-    ) && judged.code() == Some(ErrorCode::QuotaExceeded)
+    step.is_default_account() && judged.code() == Some(ErrorCode::QuotaExceeded)
 }
 
 /// Runs `steps` in fresh accounts against the target and a fresh model; stops at the first
@@ -173,13 +167,7 @@ pub async fn run(c: &Ctx, render: &Render<'_>, steps: &[Step], opts: &RunOptions
     for (i, step) in steps.iter().enumerate() {
         for k in 0..step.requests() {
             let mut w = render.wire(i, step, k);
-            if matches!(
-                step.recipe,
-                super::program::Recipe::Http {
-                    variant: super::program::Http::DefaultAccount(_),
-                    ..
-                }
-            ) {
+            if step.is_default_account() {
                 w.own_run(nonce);
             }
             let account = &accounts[step.account as usize % accounts.len()];

@@ -3,7 +3,7 @@
 use super::described;
 use crate::check::ctx::{Ctx, Step, Stop};
 use crate::contract::rules::Direction::{Accepted, Refused};
-use crate::contract::{self, ErrorCode, Operation};
+use crate::contract::{self, ErrorCode};
 use serde_json::json;
 
 pub(crate) async fn delete_frees(c: &Ctx) -> Step {
@@ -19,14 +19,7 @@ pub(crate) async fn delete_frees(c: &Ctx) -> Step {
     let ex = c.post(&acct, &c.valid("S3")).await;
     c.covers("lifecycle.delete-frees", Refused, &ex);
     c.error(&ex, ErrorCode::QuotaExceeded, "the account should be full")?;
-    let ex = c
-        .call(
-            Operation::Delete,
-            &acct,
-            &json!({"connectorProfileName": name, "forceDelete": true}),
-            Vec::new(),
-        )
-        .await;
+    let ex = c.delete(&acct, &name, true).await;
     c.page(&ex, "the delete was not accepted")?;
     // The name and the place are free at once: the same name, with a new token, is a new profile.
     let mut again = body.clone();
@@ -57,14 +50,7 @@ pub(crate) async fn delete_missing(c: &Ctx) -> Step {
         .unwrap_or("")
         .to_owned();
     c.created(&c.post(&acct, &body).await, "the create was not accepted")?;
-    let ex = c
-        .call(
-            Operation::Delete,
-            &acct,
-            &json!({"connectorProfileName": name}),
-            Vec::new(),
-        )
-        .await;
+    let ex = c.delete(&acct, &name, false).await;
     c.covers("lifecycle.delete-missing", Accepted, &ex);
     c.page(&ex, "the delete was not accepted")?;
     let gone = described(c, &acct, &[&name], &[]).await?;
@@ -76,14 +62,7 @@ pub(crate) async fn delete_missing(c: &Ctx) -> Step {
             None,
         );
     }
-    let ex = c
-        .call(
-            Operation::Delete,
-            &acct,
-            &json!({"connectorProfileName": name}),
-            Vec::new(),
-        )
-        .await;
+    let ex = c.delete(&acct, &name, false).await;
     c.covers("lifecycle.delete-missing", Refused, &ex);
     c.error(
         &ex,
@@ -101,14 +80,7 @@ pub(crate) async fn create_token_after_delete(c: &Ctx) -> Step {
         .unwrap_or("")
         .to_owned();
     let first = c.created(&c.post(&acct, &body).await, "the create was not accepted")?;
-    let ex = c
-        .call(
-            Operation::Delete,
-            &acct,
-            &json!({"connectorProfileName": name}),
-            Vec::new(),
-        )
-        .await;
+    let ex = c.delete(&acct, &name, false).await;
     c.page(&ex, "the delete was not accepted")?;
     let ex = c.post(&acct, &body).await;
     c.covers("lifecycle.create-token-after-delete", Accepted, &ex);

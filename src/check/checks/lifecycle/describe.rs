@@ -251,14 +251,7 @@ pub(crate) async fn describe_pages(c: &Ctx) -> Step {
     let page = c.page(&ex, "the first page was not answered")?;
     let token = page["nextToken"].as_str().unwrap_or_default().to_owned();
     for gone in [&names[1], &names[4]] {
-        let ex = c
-            .call(
-                Operation::Delete,
-                &acct,
-                &json!({"connectorProfileName": gone}),
-                Vec::new(),
-            )
-            .await;
+        let ex = c.delete(&acct, gone, false).await;
         c.page(&ex, "a delete was not accepted")?;
     }
     let rest = c

@@ -168,14 +168,7 @@ pub(crate) async fn update_idempotency(c: &Ctx) -> Step {
     let d = detail(c, &acct, &name, &[]).await?;
     same(c, &d, "connectionMode", &json!("Private"), &ex)?;
     // After a delete the replay still answers its first answer.
-    let ex = c
-        .call(
-            Operation::Delete,
-            &acct,
-            &json!({"connectorProfileName": name}),
-            Vec::new(),
-        )
-        .await;
+    let ex = c.delete(&acct, &name, false).await;
     c.page(&ex, "the delete was not accepted")?;
     let ex = c.call(Operation::Update, &acct, &first, Vec::new()).await;
     let after = c.created(
