@@ -172,3 +172,13 @@ impl Reply {
 pub fn account() -> String {
     format!("{:012}", rand::random::<u64>() % 1_000_000_000_000)
 }
+
+/// Runs each named test body (`async fn name(engine: Engine)`) once on each engine of the stub, as
+/// `fast::name` and `wiremock::name`.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod fast { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(appflow_harness::stub::Engine::Fast).await } )* }
+        mod wiremock { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(appflow_harness::stub::Engine::Wiremock).await } )* }
+    };
+}
+pub(crate) use on_both_engines;

@@ -1,17 +1,10 @@
 //! The stub's describe, update and delete, on both engines: pages and their tokens, what an update
 //! replaces and keeps, what a delete frees, the error table on the new paths, and hostile bodies.
 
-use crate::helpers::{Reply, Server, account, valid};
+use crate::helpers::{Reply, Server, account, on_both_engines, valid};
 use appflow_harness::contract::{SchemaKind, validate_against};
 use appflow_harness::stub::{Engine, StubConfig};
 use serde_json::{Value, json};
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod fast { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(appflow_harness::stub::Engine::Fast).await } )* }
-        mod wiremock { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(appflow_harness::stub::Engine::Wiremock).await } )* }
-    };
-}
 
 on_both_engines!(
     describe_pages_carry_a_token_exactly_when_more_follow,

@@ -1,16 +1,9 @@
 //! The stub keeps every rule of the contract, on both engines (one test body, run against each).
 
-use crate::helpers::{Server, account, valid};
+use crate::helpers::{Server, account, on_both_engines, valid};
 use appflow_harness::contract::ErrorCode;
 use appflow_harness::stub::{Engine, StubConfig};
 use serde_json::{Value, json};
-
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod fast { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(appflow_harness::stub::Engine::Fast).await } )* }
-        mod wiremock { $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)] async fn $name() { super::$name(appflow_harness::stub::Engine::Wiremock).await } )* }
-    };
-}
 
 on_both_engines!(
     creates_with_the_success_envelope_and_arn,
