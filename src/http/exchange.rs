@@ -268,11 +268,12 @@ impl Target {
                 },
                 reason = self.health.wait_stopped() => stopped(reason, true),
             };
+            let full = slot.full;
             drop(slot);
             let retry = match &result {
                 Ok(_) => {
                     self.health.answered();
-                    self.pace.answered(sent_at.elapsed());
+                    self.pace.answered(sent_at.elapsed(), full);
                     false
                 }
                 Err(TransportError::Stopped { .. }) => false,

@@ -5,6 +5,10 @@
 //! fast service soon gets the full concurrency the checks ask for; a small one (a single-threaded
 //! server with a short accept backlog) is not flooded with more connections than its kernel keeps,
 //! which would only turn into timeouts that prove nothing.
+//!
+//! The window opens only with answers to requests sent while it was full (as TCP validates its
+//! congestion window, RFC 7661): a run of one request at a time, answered fast, proves nothing about
+//! twenty at once, and a window grown by it would let the next burst through whole.
 
 use parking_lot::Mutex;
 use std::time::Duration;
@@ -43,6 +47,8 @@ struct State {
 pub struct Slot<'a> {
     permit: Option<SemaphorePermit<'a>>,
     pace: &'a Pace,
+    /// Whether it took the window's last place (the window was in full use).
+    pub full: bool,
 }
 
 impl Drop for Slot<'_> {
@@ -78,14 +84,17 @@ impl Pace {
 
     /// Waits for a place in the window.
     pub async fn slot(&self) -> Slot<'_> {
+        let permit = self.sem.acquire().await.ok();
         Slot {
-            permit: self.sem.acquire().await.ok(),
+            full: self.sem.available_permits() == 0,
+            permit,
             pace: self,
         }
     }
 
-    /// An answer came after `took`: the window may open by one, or must close if it was slow.
-    pub fn answered(&self, took: Duration) {
+    /// An answer came after `took` to a request sent when the window was `full` (see
+    /// [`Slot::full`]): the window may open by one, or must close if the answer was slow.
+    pub fn answered(&self, took: Duration, full: bool) {
         if took >= SLOW_ANSWER {
             self.lost();
             return;
@@ -93,7 +102,7 @@ impl Pace {
         let mut s = self.state.lock();
         let fastest = *s.fastest.get_or_insert(took);
         s.fastest = Some(fastest.min(took));
-        if s.limit >= self.max || took > fastest * 2 + QUEUEING_SLACK {
+        if !full || s.limit >= self.max || took > fastest * 2 + QUEUEING_SLACK {
             return;
         }
         let grow = if s.limit < s.threshold {
@@ -140,13 +149,13 @@ mod tests {
         let fast = Duration::from_millis(1);
         let pace = Pace::new(4, 64);
         for _ in 0..10 {
-            pace.answered(fast);
+            pace.answered(fast, true);
         }
         assert_eq!(pace.limit(), 14, "slow start: one more per answer");
         pace.lost();
         assert_eq!(pace.limit(), 7);
         for _ in 0..7 {
-            pace.answered(fast);
+            pace.answered(fast, true);
         }
         assert_eq!(
             pace.limit(),
@@ -165,7 +174,7 @@ mod tests {
     async fn the_window_never_passes_its_maximum() {
         let pace = Pace::new(1, 3);
         for _ in 0..100 {
-            pace.answered(Duration::from_millis(1));
+            pace.answered(Duration::from_millis(1), true);
         }
         assert_eq!(pace.limit(), 3);
         assert_eq!(pace.sem.available_permits(), 3);
@@ -174,14 +183,36 @@ mod tests {
     #[test]
     fn queueing_stops_the_window_and_a_slow_answer_halves_it() {
         let pace = Pace::new(8, 64);
-        pace.answered(Duration::from_millis(2));
+        pace.answered(Duration::from_millis(2), true);
         assert_eq!(pace.limit(), 9);
         // Answers that waited in a queue (far slower than the fastest) do not open it.
         for _ in 0..20 {
-            pace.answered(Duration::from_millis(40));
+            pace.answered(Duration::from_millis(40), true);
         }
         assert_eq!(pace.limit(), 9);
-        pace.answered(SLOW_ANSWER);
+        pace.answered(SLOW_ANSWER, false);
         assert_eq!(pace.limit(), 4);
+    }
+
+    #[tokio::test]
+    async fn only_answers_from_a_full_window_open_it() {
+        // Regression: one request at a time, answered fast, opened the window without bound, and the
+        // next burst (a race's twelve creates) went out whole to a service with a backlog of 2:
+        // its kernel held some of them half-open for the whole timeout.
+        let pace = Pace::new(4, 64);
+        for _ in 0..100 {
+            let slot = pace.slot().await;
+            assert!(!slot.full, "one of four places");
+            pace.answered(Duration::from_millis(1), slot.full);
+        }
+        assert_eq!(
+            pace.limit(),
+            4,
+            "a window never used in full stays as it is"
+        );
+        let held: Vec<_> = futures::future::join_all((0..4).map(|_| pace.slot())).await;
+        assert_eq!(held.iter().filter(|s| s.full).count(), 1, "the last place");
+        pace.answered(Duration::from_millis(1), true);
+        assert_eq!(pace.limit(), 5);
     }
 }
