@@ -197,7 +197,7 @@ mod tests {
     #[tokio::test]
     async fn only_answers_from_a_full_window_open_it() {
         // Regression: one request at a time, answered fast, opened the window without bound, and the
-        // next burst (a race's twelve creates) went out whole to a service with a backlog of 2:
+        // next burst (the histories round's twelve creates) went out whole to a service with a backlog of 2:
         // its kernel held some of them half-open for the whole timeout.
         let pace = Pace::new(4, 64);
         for _ in 0..100 {
